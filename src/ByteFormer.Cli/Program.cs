@@ -1,0 +1,2 @@
+using static TorchSharp.torch;
+System.Console.WriteLine(randn(2,3).sum().item<float>());

@@ -1,0 +1,2 @@
+namespace ByteFormer;
+internal static class Smoke { }
