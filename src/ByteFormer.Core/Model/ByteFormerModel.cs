@@ -1,0 +1,142 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Model;
+
+/// <summary>
+/// ByteFormer (Horton et al., "Bytes Are All You Need"; CoreNet's <c>ByteFormer</c>): byte embedding,
+/// Conv1d token reduction, learned positions, windowed pre-norm blocks with token merging, final LayerNorm,
+/// mean pooling, linear head. Input: int64 byte values [B, N], right-padded with -1. Output: logits.
+/// Child names match CoreNet's state_dict, so importing its checkpoints is a strict name-for-name load.
+/// </summary>
+public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
+{
+    // Field order is registration order, which is CoreNet's state_dict order.
+    private readonly Embedding embeddings;
+    private readonly Conv1d token_reduction_net;
+    private readonly PositionalEmbedding pos_embed;
+    private readonly Dropout emb_dropout;
+    private readonly ModuleDict<TokenMerging> downsamplers;
+    private readonly ModuleList<WindowedTransformerBlock> transformer;
+    private readonly ReferenceLayerNorm post_transformer_norm;
+    private readonly Linear classifier;
+
+    /// <summary>The configuration this network was built from.</summary>
+    public ByteFormerConfig Config { get; }
+
+    /// <summary>Receives named intermediates (CoreNet fixture names) during forward; null in normal use.</summary>
+    public Action<string, Tensor>? Tap { get; set; }
+
+    /// <summary>Builds a freshly initialised network (CoreNet's initialisation, byteformer.md §1.6).</summary>
+    public ByteFormerModel(ByteFormerConfig config) : base(nameof(ByteFormerModel))
+    {
+        Config = config.Validate();
+        int c = config.EmbedDim;
+        var corenet = config.Semantics == AttentionSemantics.Corenet;
+
+        embeddings = nn.Embedding(config.VocabSize, c, padding_idx: config.VocabSize - 1);
+        using (no_grad())
+        {
+            Init.TruncNormal(embeddings.weight!, Math.Pow(c, -0.5));
+            embeddings.weight![config.VocabSize - 1].zero_();
+        }
+        token_reduction_net = nn.Conv1d(c, c, config.ConvKernelSize, stride: config.ConvStride, bias: false);
+        pos_embed = new PositionalEmbedding(config);
+        emb_dropout = nn.Dropout(config.Dropout);
+        downsamplers = new ModuleDict<TokenMerging>();
+        transformer = new ModuleList<WindowedTransformerBlock>();
+        for (var i = 0; i < config.NTransformerLayers; i++)
+        {
+            transformer.Add(new WindowedTransformerBlock(config, i));
+            if (config.Downsample[i]) downsamplers.Add($"downsample_{i}", new TokenMerging(config));
+        }
+        post_transformer_norm = new ReferenceLayerNorm(c, corenet);
+        classifier = nn.Linear(c, config.NClasses);
+        Init.XavierLinear(classifier);
+
+        RegisterComponents();
+    }
+
+    /// <summary>Logits [B, n_classes] for byte values [B, N] (int64, -1 = padding).</summary>
+    public override Tensor forward(Tensor tokens)
+    {
+        var features = ForwardFeatures(tokens, out var lengths);
+        return ForwardHead(features, lengths);
+    }
+
+    /// <summary>
+    /// The trunk: [B, N] byte values to final-normed token features [B, N', C]. In masked semantics
+    /// <paramref name="lengths"/> gives each row's valid tokens; in CoreNet semantics it is null.
+    /// </summary>
+    public Tensor ForwardFeatures(Tensor tokens, out Tensor? lengths)
+    {
+        if (tokens.dim() != 2)
+            throw new ArgumentException($"expected byte values of shape [batch, length], got [{string.Join(", ", tokens.shape)}]");
+        var cfg = Config;
+        long n = tokens.shape[1];
+        if (n < cfg.ConvKernelSize)
+            throw new ArgumentException($"inputs of {n} bytes are shorter than the kernel ({cfg.ConvKernelSize}); pad them with -1 first");
+        long convTokens = (n - cfg.ConvKernelSize) / cfg.ConvStride + 1;
+        if (convTokens > pos_embed.Rows)
+            throw new ArgumentException(
+                $"inputs of {n} bytes give {convTokens} tokens, more than the {pos_embed.Rows} positions of this model");
+
+        var tap = Tap;
+        var isPadding = tokens.lt(0);                                                    // -1 (any negative) pads
+        lengths = cfg.Semantics == AttentionSemantics.Masked ? TokenLengths(isPadding.logical_not().sum(1)) : null;
+
+        var x = embeddings.call(tokens.masked_fill(isPadding, cfg.VocabSize - 1));      // [B, N, C]
+        tap?.Invoke("embeddings", x);
+        x = token_reduction_net.call(x.permute(0, 2, 1).contiguous()).permute(0, 2, 1); // [B, N1, C]
+        tap?.Invoke("token_reduction", x);
+        tap?.Invoke("token_reduction.mask", PaddingMask(lengths, x));
+        x = x + pos_embed.call(convTokens);
+        tap?.Invoke("backbone_input", x);
+        x = emb_dropout.call(x);
+
+        for (var i = 0; i < cfg.NTransformerLayers; i++)
+        {
+            x = transformer[i].Forward(x, lengths, tap, $"block_{i}");
+            if (!cfg.Downsample[i]) continue;
+            (x, lengths) = downsamplers[$"downsample_{i}"].Forward(x, lengths);
+            tap?.Invoke($"downsample_{i}.out", x);
+            tap?.Invoke($"downsample_{i}.mask", PaddingMask(lengths, x));
+        }
+        x = post_transformer_norm.call(x);
+        tap?.Invoke("final_norm", x);
+        return x;
+    }
+
+    /// <summary>Mean pooling (over valid tokens in masked semantics, over all in CoreNet's) and the classifier.</summary>
+    public Tensor ForwardHead(Tensor features, Tensor? lengths)
+    {
+        Tensor pooled;
+        if (lengths is null)
+            pooled = features.mean([1]);                                                // §1.2 step 9: plain mean
+        else
+        {
+            var valid = WindowPartition.ValidMask(lengths, features.shape[1]).unsqueeze(-1).to(features.dtype);
+            pooled = (features * valid).sum(1) / lengths.unsqueeze(1).to(features.dtype);
+        }
+        Tap?.Invoke("pooled", pooled);
+        var logits = classifier.call(pooled);
+        Tap?.Invoke("logits", logits);
+        return logits;
+    }
+
+    /// <summary>Conv tokens made only of real bytes: floor((L - k) / s) + 1, at least 1.</summary>
+    private Tensor TokenLengths(Tensor byteLengths)
+    {
+        var k = Config.ConvKernelSize;
+        return (byteLengths - k).clamp_min(0).div(Config.ConvStride, RoundingMode.floor) + 1;
+    }
+
+    /// <summary>CoreNet's float mask layout (0 keep, -inf padding) for tapping; all zeros in CoreNet semantics.</summary>
+    private static Tensor PaddingMask(Tensor? lengths, Tensor x)
+    {
+        if (lengths is null) return zeros(x.shape[0], x.shape[1], device: x.device);
+        var valid = WindowPartition.ValidMask(lengths, x.shape[1]);
+        return zeros(x.shape[0], x.shape[1], device: x.device).masked_fill(valid.logical_not(), float.NegativeInfinity);
+    }
+}

@@ -1,0 +1,119 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Model;
+
+/// <summary>
+/// Pre-norm transformer encoder block run on non-overlapping windows of the sequence (byteformer.md §1.3):
+/// pad to a multiple of the window, roll left by the shift, cut into windows, attend within each window,
+/// then undo. Child names follow CoreNet's state_dict: <c>pre_norm_mha.{0: LN, 1: MHA}</c>,
+/// <c>pre_norm_ffn.{0: LN, 1: fc1, 4: fc2}</c>.
+/// </summary>
+public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly PreNormAttention pre_norm_mha;
+    private readonly PreNormFeedForward pre_norm_ffn;
+    private readonly int window;
+    private readonly int shift;
+    private readonly double dropPath;
+    private readonly AttentionSemantics semantics;
+
+    public WindowedTransformerBlock(ByteFormerConfig config, int layer) : base(nameof(WindowedTransformerBlock))
+    {
+        window = config.WindowSize(layer);
+        shift = config.WindowShifts[layer];
+        dropPath = config.DropPathRate(layer);
+        semantics = config.Semantics;
+        pre_norm_mha = new PreNormAttention(config);
+        pre_norm_ffn = new PreNormFeedForward(config);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => Forward(x, null, null, "");
+
+    /// <summary>Runs the block on <paramref name="x"/> [B, N, C].</summary>
+    /// <param name="lengths">Valid tokens per sequence [B] (masked semantics), or null (CoreNet: nothing masked).</param>
+    /// <param name="tap">Receives named intermediates for parity checks; null in normal use.</param>
+    /// <param name="name">Prefix of the tapped names, e.g. "block_0".</param>
+    public Tensor Forward(Tensor x, Tensor? lengths, Action<string, Tensor>? tap, string name)
+    {
+        long b = x.shape[0], n = x.shape[1], c = x.shape[2];
+        var windows = WindowPartition.Split(x, window, shift);                      // [B*Np/W, W, C]
+        tap?.Invoke(name + ".windowed_in", windows);
+        var mask = semantics == AttentionSemantics.Masked && lengths is not null
+            ? WindowPartition.AttentionMask(lengths, windows.shape[0] / b * window, window, shift)
+            : null;                                                                  // §1.3: CoreNet passes no mask
+        var h = windows + DropPath(pre_norm_mha.Forward(windows, mask, tap, name));
+        var ffn = pre_norm_ffn.call(h);
+        tap?.Invoke(name + ".ffn_out", ffn);
+        h = h + DropPath(ffn);
+        var y = WindowPartition.Merge(h, b, n, shift);                               // [B, N, C]
+        tap?.Invoke(name + ".out", y);
+        return y;
+    }
+
+    /// <summary>Stochastic depth in CoreNet's "row" mode: drop whole windows, scale survivors.</summary>
+    private Tensor DropPath(Tensor branch)
+    {
+        if (!training || dropPath <= 0) return branch;
+        var keep = 1.0 - dropPath;
+        var mask = empty(branch.shape[0], 1, 1, device: branch.device).bernoulli_(keep).div_(keep);
+        return branch * mask;
+    }
+}
+
+/// <summary>LayerNorm then attention then dropout, registered as CoreNet's <c>pre_norm_mha</c> Sequential.</summary>
+public sealed class PreNormAttention : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "0")] private readonly ReferenceLayerNorm norm;
+    [ComponentName(Name = "1")] private readonly MultiHeadAttention attention;
+    [ComponentName(Name = "2")] private readonly Dropout dropout;
+
+    public PreNormAttention(ByteFormerConfig config) : base("pre_norm_mha")
+    {
+        norm = new ReferenceLayerNorm(config.EmbedDim, config.Semantics == AttentionSemantics.Corenet);
+        attention = new MultiHeadAttention(config);
+        dropout = nn.Dropout(config.Dropout);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => Forward(x, null, null, "");
+
+    public Tensor Forward(Tensor x, Tensor? mask, Action<string, Tensor>? tap, string name)
+    {
+        var normed = norm.call(x);
+        tap?.Invoke(name + ".norm1_out", normed);
+        var attended = dropout.call(attention.Forward(normed, mask));
+        tap?.Invoke(name + ".mha_out", attended);
+        return attended;
+    }
+}
+
+/// <summary>LayerNorm, Linear(C, F), GELU (erf), Dropout, Linear(F, C), Dropout: CoreNet's <c>pre_norm_ffn</c>.</summary>
+public sealed class PreNormFeedForward : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "0")] private readonly ReferenceLayerNorm norm;
+    [ComponentName(Name = "1")] private readonly Linear fc1;
+    [ComponentName(Name = "2")] private readonly GELU activation;
+    [ComponentName(Name = "3")] private readonly Dropout innerDropout;
+    [ComponentName(Name = "4")] private readonly Linear fc2;
+    [ComponentName(Name = "5")] private readonly Dropout outerDropout;
+
+    public PreNormFeedForward(ByteFormerConfig config) : base("pre_norm_ffn")
+    {
+        norm = new ReferenceLayerNorm(config.EmbedDim, config.Semantics == AttentionSemantics.Corenet);
+        fc1 = nn.Linear(config.EmbedDim, config.FfnDim);
+        activation = nn.GELU();
+        innerDropout = nn.Dropout(config.FfnDropout);
+        fc2 = nn.Linear(config.FfnDim, config.EmbedDim);
+        outerDropout = nn.Dropout(config.Dropout);
+        RegisterComponents();
+        Init.XavierLinear(fc1);
+        Init.XavierLinear(fc2);
+    }
+
+    public override Tensor forward(Tensor x) =>
+        outerDropout.call(fc2.call(innerDropout.call(activation.call(fc1.call(norm.call(x))))));
+}

@@ -1,2 +1,0 @@
-namespace ByteFormer;
-internal static class Smoke { }
