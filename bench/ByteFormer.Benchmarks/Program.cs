@@ -1,3 +1,5 @@
-var asm = typeof(TorchSharp.torch).Assembly;
-foreach (var t in asm.GetTypes()) if (t.Name.EndsWith("Attribute")) Console.WriteLine(t.FullName + " : " + string.Join(",", t.GetProperties().Select(p=>p.Name)));
-var m = typeof(TorchSharp.torch.nn.Module).GetMethods(System.Reflection.BindingFlags.NonPublic|System.Reflection.BindingFlags.Instance|System.Reflection.BindingFlags.Public).Where(x=>x.Name.Contains("egister")).Select(x=>x.Name); Console.WriteLine(string.Join(" ", m.Distinct()));
+var asm = System.Reflection.Assembly.LoadFrom("/root/.nuget/packages/system.commandline/2.0.0/lib/netstandard2.0/System.CommandLine.dll");
+foreach (var tn in new[]{"System.CommandLine.ParseResult","System.CommandLine.InvocationConfiguration","System.CommandLine.ParserConfiguration","System.CommandLine.Command","System.CommandLine.Option`1","System.CommandLine.Argument`1", "System.CommandLine.RootCommand"}) {
+ var t = asm.GetType(tn); Console.WriteLine("== " + tn);
+ foreach (var m in t!.GetMembers(System.Reflection.BindingFlags.Public|System.Reflection.BindingFlags.Instance|System.Reflection.BindingFlags.DeclaredOnly)) Console.WriteLine("  " + m);
+}

@@ -1,1 +1,3 @@
-Console.WriteLine("bench");
+using ByteFormer.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using ByteFormer.Cli.Commands;
+using ByteFormer.Cli.Output;
+
+namespace ByteFormer.Cli;
+
+/// <summary>The <c>byteformer</c> command: wires the verbs, nothing else.</summary>
+public static class CliApp
+{
+    /// <summary>Builds the command tree; <paramref name="io"/> is where the verbs write.</summary>
+    public static RootCommand Build(CliIO io) => new("ByteFormer: classify files from their bytes.")
+    {
+        InfoCommand.Create(io),
+        PredictCommand.Create(io),
+        ImportCommand.Create(io),
+    };
+
+    /// <summary>Runs the command line and returns the exit code. Errors are one line on
+    /// <paramref name="stderr"/>, never a stack trace (unless BYTEFORMER_DEBUG=1).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var io = new CliIO(stdout, stderr);
+        var root = Build(io);
+        var parse = root.Parse(args);
+        return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ByteFormer.Cli.Output;
+using ByteFormer.Inference;
+using ByteFormer.Model;
+using Spectre.Console;
+
+namespace ByteFormer.Cli.Commands;
+
+/// <summary><c>byteformer info MODEL|PRESET [--bytes N] [--json]</c>: configuration, parameters by part, tokens per stage.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var target = new Argument<string>("model-or-preset")
+        {
+            Description = $"A model file, or a preset: {string.Join(", ", ByteFormerConfig.PresetNames)}",
+        };
+        var bytes = new Option<long>("--bytes")
+        {
+            Description = "Input size in bytes for the token trace",
+            DefaultValueFactory = _ => 1000,
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("info", "Describe a model or preset: configuration, parameters, tokens per stage") { target, bytes, json };
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+            Run(io, parse.GetValue(target)!, parse.GetValue(bytes), parse.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(CliIO io, string target, long bytes, bool asJson)
+    {
+        if (bytes <= 0) throw new ByteFormerException($"--bytes must be positive, got {bytes}");
+        var (config, loaded) = CommonOptions.ModelOrPreset(target);
+        using var _ = loaded?.Model;
+        var counts = config.CountParameters();
+        var trace = TokenTrace.For(config, bytes);
+        long budget = Predictor.ByteBudgetFor(config);
+        if (asJson)
+        {
+            var obj = new JsonObject
+            {
+                ["source"] = loaded is null ? $"preset {config.Mode}" : target,
+                ["config"] = JsonNode.Parse(ModelFile.ConfigToJson(config)),
+                ["labels"] = loaded is null ? null : new JsonArray(loaded.Labels.Select(l => (JsonNode)l!).ToArray()),
+                ["parameters"] = JsonSerializer.SerializeToNode(counts),
+                ["byte_budget"] = budget,
+                ["trace"] = JsonSerializer.SerializeToNode(trace),
+            };
+            io.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+
+        var console = io.Console;
+        console.WriteLine(loaded is null ? $"Preset {config.Mode}" : $"Model file {target} ({loaded.Labels.Count} classes: {Shorten(loaded.Labels)})");
+        var cfg = new Table().AddColumn("setting").AddColumn("value");
+        cfg.AddRow("attention semantics", config.Semantics.ToString().ToLowerInvariant());
+        cfg.AddRow("embed_dim / layers / heads / ffn", $"{config.EmbedDim} / {config.NTransformerLayers} / {config.NAttnHeads} / {config.FfnDim}");
+        cfg.AddRow("conv kernel / stride", $"{config.ConvKernelSize} / {config.ConvStride}");
+        cfg.AddRow("window sizes", string.Join(" ", Enumerable.Range(0, config.NTransformerLayers).Select(config.WindowSize)));
+        cfg.AddRow("window shifts", string.Join(" ", config.WindowShifts));
+        cfg.AddRow("merge after blocks", string.Join(" ", Enumerable.Range(0, config.NTransformerLayers).Where(i => config.Downsample[i])));
+        cfg.AddRow("positions (max_num_tokens)", $"{config.MaxNumTokens:N0}");
+        cfg.AddRow("byte budget per input", $"{budget:N0}");
+        cfg.AddRow("classes", $"{config.NClasses}");
+        console.Write(cfg);
+
+        var parts = new Table().AddColumn("part").AddColumn(new TableColumn("parameters").RightAligned());
+        parts.AddRow("byte embedding", $"{counts.Embedding:N0}");
+        parts.AddRow("token reduction (Conv1d)", $"{counts.TokenReduction:N0}");
+        parts.AddRow("positional table", $"{counts.PositionalTable:N0}");
+        parts.AddRow($"transformer blocks ({config.NTransformerLayers})", $"{counts.Blocks:N0}");
+        parts.AddRow($"token merging ({config.MergeCount})", $"{counts.TokenMerging:N0}");
+        parts.AddRow("final LayerNorm", $"{counts.FinalNorm:N0}");
+        parts.AddRow("classifier", $"{counts.Classifier:N0}");
+        parts.AddRow("[bold]total[/]", $"[bold]{counts.Total:N0}[/]");
+        console.Write(parts);
+
+        var stages = new Table().Title($"tokens for a {bytes:N0}-byte input").AddColumn("stage")
+            .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn(new TableColumn("windows (padded length)").RightAligned());
+        foreach (var s in trace)
+            stages.AddRow(s.Stage, $"{s.Tokens:N0}", s.Windows is null ? "" : $"{s.Windows} ({s.PaddedLength:N0})");
+        console.Write(stages);
+        if (bytes > budget)
+            console.WriteLine($"Note: {bytes:N0} bytes exceed the budget; predict reads the first {budget:N0}.");
+        return 0;
+    }
+
+    private static string Shorten(IReadOnlyList<string> labels) =>
+        labels.Count <= 6 ? string.Join(", ", labels) : string.Join(", ", labels.Take(5)) + $", … ({labels.Count - 5} more)";
+}

@@ -1,0 +1,145 @@
+using ByteFormer.Bytes;
+using ByteFormer.Model;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Inference;
+
+/// <summary>One input to classify: its name, the bytes the model sees, and what was done to fit it.</summary>
+/// <param name="Name">File name or other label for reports.</param>
+/// <param name="Bytes">The bytes given to the model (at most <see cref="Predictor.ByteBudget"/>).</param>
+/// <param name="OriginalLength">Length of the whole file.</param>
+public sealed record ByteInput(string Name, byte[] Bytes, long OriginalLength)
+{
+    /// <summary>True when the file was longer than the budget and only its first bytes are used.</summary>
+    public bool Truncated => OriginalLength > Bytes.Length;
+}
+
+/// <summary>A class and its softmax probability.</summary>
+public sealed record ClassScore(int Index, string Label, float Probability);
+
+/// <summary>The model's answer for one input.</summary>
+/// <param name="Note">What was done to fit the input to the model (cut or padded), or null.</param>
+public sealed record Prediction(ByteInput Input, IReadOnlyList<ClassScore> Top, float[] Logits, string? Note)
+{
+    public ClassScore Best => Top[0];
+}
+
+/// <summary>
+/// Classifies byte sequences with a loaded model. Inputs shorter than the kernel are padded with the
+/// padding token; inputs longer than the positional table allows are cut to <see cref="ByteBudget"/> bytes
+/// (their first bytes). In CoreNet semantics only inputs of equal length share a batch, so no input is
+/// padded by its neighbours and each answer is the one it gets alone.
+/// </summary>
+public sealed class Predictor
+{
+    private readonly ByteFormerModel model;
+    private readonly IReadOnlyList<string> labels;
+    private readonly Device device;
+
+    public Predictor(ByteFormerModel model, IReadOnlyList<string> labels, int batchSize = 16, Device? device = null)
+    {
+        if (labels.Count != model.Config.NClasses)
+            throw new ArgumentException($"{labels.Count} labels for {model.Config.NClasses} classes");
+        this.model = model;
+        this.labels = labels;
+        this.device = device ?? CPU;
+        BatchSize = Math.Max(1, batchSize);
+        model.eval();
+    }
+
+    public int BatchSize { get; }
+
+    /// <summary>The most bytes the model can read: (max_num_tokens - 1) · stride + kernel.</summary>
+    public long ByteBudget => ByteBudgetFor(model.Config);
+
+    /// <summary>The most bytes a model of <paramref name="config"/> can read.</summary>
+    public static long ByteBudgetFor(ByteFormerConfig config) =>
+        (long)(config.MaxNumTokens - 1) * config.ConvStride + config.ConvKernelSize;
+
+    /// <summary>Reads at most <see cref="ByteBudget"/> bytes of <paramref name="path"/>, so a huge file costs
+    /// no more memory than a file of the budget. Throws <see cref="ByteFormerException"/> for a missing,
+    /// unreadable or empty file.</summary>
+    public ByteInput ReadFile(string path)
+    {
+        if (Directory.Exists(path)) throw new ByteFormerException($"{path}: is a folder");
+        if (!File.Exists(path)) throw new ByteFormerException($"{path}: no such file");
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return ReadStream(stream, path, stream.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ByteFormerException($"{path}: cannot read ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Reads at most <see cref="ByteBudget"/> bytes of a stream; <paramref name="knownLength"/> may be
+    /// null for streams of unknown length (standard input), in which case the rest is counted, not kept.</summary>
+    public ByteInput ReadStream(Stream stream, string name, long? knownLength = null)
+    {
+        var budget = (int)Math.Min(ByteBudget, int.MaxValue);
+        var buffer = new byte[budget];
+        int read = 0, n;
+        while (read < budget && (n = stream.Read(buffer, read, budget - read)) > 0) read += n;
+        long total = read;
+        if (knownLength is { } length) total = Math.Max(length, read);
+        else if (read == budget)
+        {
+            var skip = new byte[81920];
+            while ((n = stream.Read(skip, 0, skip.Length)) > 0) total += n;
+        }
+        if (read == 0) throw new ByteFormerException($"{name}: empty file (0 bytes)");
+        return new ByteInput(name, read == budget ? buffer : buffer[..read], total);
+    }
+
+    /// <summary>Classifies <paramref name="inputs"/>; results come back in input order.</summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<ByteInput> inputs, int topK = 1)
+    {
+        topK = Math.Clamp(topK, 1, labels.Count);
+        var results = new Prediction[inputs.Count];
+        foreach (var batch in Batches(inputs))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = inference_mode();
+            var samples = batch.Select(i => (ReadOnlyMemory<byte>)inputs[i].Bytes).ToList();
+            var tokens = ByteCollator.Collate(samples, model.Config.ConvKernelSize, device);
+            var logits = model.call(tokens).to(CPU);
+            var probabilities = logits.softmax(1);
+            for (var row = 0; row < batch.Count; row++)
+            {
+                var input = inputs[batch[row]];
+                var rowLogits = logits[row].data<float>().ToArray();
+                var rowProbs = probabilities[row].data<float>().ToArray();
+                var top = rowProbs.Select((p, i) => new ClassScore(i, labels[i], p))
+                    .OrderByDescending(s => s.Probability).ThenBy(s => s.Index).Take(topK).ToArray();
+                results[batch[row]] = new Prediction(input, top, rowLogits, NoteFor(input));
+            }
+        }
+        return results;
+    }
+
+    private string? NoteFor(ByteInput input)
+    {
+        if (input.Truncated)
+            return $"read the first {input.Bytes.Length:N0} of {input.OriginalLength:N0} bytes (the model's budget)";
+        if (input.Bytes.Length < model.Config.ConvKernelSize)
+            return $"padded from {input.Bytes.Length} to {model.Config.ConvKernelSize} bytes (the kernel)";
+        return null;
+    }
+
+    private IEnumerable<List<int>> Batches(IReadOnlyList<ByteInput> inputs)
+    {
+        var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Bytes.Length).ToList();
+        if (model.Config.Semantics == AttentionSemantics.Corenet)
+        {
+            // Padding changes CoreNet-semantics logits (byteformer.md §1.8): batch equal lengths only.
+            foreach (var group in order.GroupBy(i => Math.Max(inputs[i].Bytes.Length, model.Config.ConvKernelSize)))
+                foreach (var chunk in group.Chunk(BatchSize))
+                    yield return chunk.ToList();
+            yield break;
+        }
+        foreach (var chunk in order.Chunk(BatchSize))
+            yield return chunk.ToList();
+    }
+}
