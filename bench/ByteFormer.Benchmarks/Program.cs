@@ -1,5 +1,5 @@
-var asm = System.Reflection.Assembly.LoadFrom("/root/.nuget/packages/system.commandline/2.0.0/lib/netstandard2.0/System.CommandLine.dll");
-foreach (var tn in new[]{"System.CommandLine.ParseResult","System.CommandLine.InvocationConfiguration","System.CommandLine.ParserConfiguration","System.CommandLine.Command","System.CommandLine.Option`1","System.CommandLine.Argument`1", "System.CommandLine.RootCommand"}) {
- var t = asm.GetType(tn); Console.WriteLine("== " + tn);
- foreach (var m in t!.GetMembers(System.Reflection.BindingFlags.Public|System.Reflection.BindingFlags.Instance|System.Reflection.BindingFlags.DeclaredOnly)) Console.WriteLine("  " + m);
-}
+using TorchSharp;
+using static TorchSharp.torch;
+var t = empty(576, 192); nn.init.xavier_uniform_(t); Console.WriteLine($"xavier min {t.min().item<float>()} max {t.max().item<float>()} bound {Math.Sqrt(6.0/(576+192))}");
+var conv = nn.Conv1d(192, 192, 32, stride: 16, bias: false); Console.WriteLine($"conv min {conv.weight!.min().item<float>()} max {conv.weight!.max().item<float>()} bound {1/Math.Sqrt(192*32)}");
+var e = empty(10000); e.uniform_(-1, 1); e.erfinv_(); Console.WriteLine($"erfinv std {e.std().item<float>() * Math.Sqrt(2)}");

@@ -33,6 +33,7 @@ public static class WeightLoader
             target.copy_(value);
             seen.Add(name);
         }
+        model.InvalidateCaches();
         var missing = expected.Keys.FirstOrDefault(k => !seen.Contains(k));
         if (missing is not null)
             throw new CheckpointException($"{source}: tensor '{missing}' is missing ({weights.Count} tensors found, {expected.Count} needed)");

@@ -28,6 +28,16 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
     /// <summary>Receives named intermediates (CoreNet fixture names) during forward; null in normal use.</summary>
     public Action<string, Tensor>? Tap { get; set; }
 
+    /// <summary>
+    /// Compute embedding + Conv1d as table look-ups (<see cref="FusedTokenReduction"/>); the plain path is kept
+    /// for checks and benchmarks. Both give the same logits and gradients within float rounding.
+    /// </summary>
+    public bool UseFusedTokenReduction { get; set; } = true;
+
+    // The look-up table, kept between calls only while nothing can change the weights: eval mode with
+    // gradients off. train(), eval() and WeightLoader drop it.
+    private Tensor? cachedTable;
+
     /// <summary>Builds a freshly initialised network (CoreNet's initialisation, byteformer.md §1.6).</summary>
     public ByteFormerModel(ByteFormerConfig config) : base(nameof(ByteFormerModel))
     {
@@ -86,9 +96,19 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
         var isPadding = tokens.lt(0);                                                    // -1 (any negative) pads
         lengths = cfg.Semantics == AttentionSemantics.Masked ? TokenLengths(isPadding.logical_not().sum(1)) : null;
 
-        var x = embeddings.call(tokens.masked_fill(isPadding, cfg.VocabSize - 1));      // [B, N, C]
-        tap?.Invoke("embeddings", x);
-        x = token_reduction_net.call(x.permute(0, 2, 1).contiguous()).permute(0, 2, 1); // [B, N1, C]
+        var ids = tokens.masked_fill(isPadding, cfg.VocabSize - 1);                     // pad -> row 256
+        Tensor x;
+        if (UseFusedTokenReduction)
+        {
+            if (tap is not null) tap("embeddings", embeddings.call(ids));
+            x = FusedTokenReduction.Apply(ids, TokenTable(), cfg.ConvStride);           // [B, N1, C]
+        }
+        else
+        {
+            x = embeddings.call(ids);                                                   // [B, N, C]
+            tap?.Invoke("embeddings", x);
+            x = token_reduction_net.call(x.permute(0, 2, 1).contiguous()).permute(0, 2, 1); // [B, N1, C]
+        }
         tap?.Invoke("token_reduction", x);
         tap?.Invoke("token_reduction.mask", PaddingMask(lengths, x));
         x = x + pos_embed.call(convTokens);
@@ -123,6 +143,40 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
         var logits = classifier.call(pooled);
         Tap?.Invoke("logits", logits);
         return logits;
+    }
+
+    /// <summary>The fused token-reduction table for the current weights (cached in inference).</summary>
+    private Tensor TokenTable()
+    {
+        var inference = !training && !is_grad_enabled();
+        if (inference && cachedTable is not null) return cachedTable;
+        // The padding row takes no gradient, as nn.Embedding's padding_idx has it in the plain path.
+        var e = embeddings.weight!;
+        var pad = Config.VocabSize - 1;
+        var weights = cat([e.narrow(0, 0, pad), e.narrow(0, pad, 1).detach()], 0);
+        var table = FusedTokenReduction.BuildTable(weights, token_reduction_net.weight!);
+        if (!inference) return table;
+        cachedTable = table.detach().DetachFromDisposeScope();
+        return cachedTable;
+    }
+
+    /// <summary>Forgets cached values derived from the weights; call after changing weights in place.</summary>
+    public void InvalidateCaches()
+    {
+        cachedTable?.Dispose();
+        cachedTable = null;
+    }
+
+    public override void train(bool on = true)
+    {
+        InvalidateCaches();
+        base.train(on);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) InvalidateCaches();
+        base.Dispose(disposing);
     }
 
     /// <summary>Conv tokens made only of real bytes: floor((L - k) / s) + 1, at least 1.</summary>

@@ -15,10 +15,23 @@ internal static class Init
         linear.bias?.zero_();
     }
 
-    /// <summary>Truncated normal with absolute bounds [-2, 2], as torch's <c>trunc_normal_</c> defaults.</summary>
-    public static void TruncNormal(Tensor t, double std)
+    /// <summary>
+    /// Truncated normal N(0, std²) on absolute bounds [-2, 2], as torch's <c>trunc_normal_</c> defaults, by
+    /// torch's own method (inverse CDF of a uniform draw). TorchSharp 0.107's <c>nn.init.trunc_normal_</c> is
+    /// not used: it fills a constant (and sometimes NaN).
+    /// </summary>
+    public static void TruncNormal(Tensor t, double std, double lower = -2.0, double upper = 2.0)
     {
         using var _ = no_grad();
-        nn.init.trunc_normal_(t, 0.0, std, -2.0, 2.0);
+        double Cdf(double x)
+        {
+            using var v = tensor(x / Math.Sqrt(2.0), ScalarType.Float64);
+            return (1.0 + v.erf().item<double>()) / 2.0;
+        }
+        double lo = Cdf(lower / std), hi = Cdf(upper / std);
+        t.uniform_(2 * lo - 1, 2 * hi - 1);
+        t.erfinv_();
+        t.mul_(std * Math.Sqrt(2.0));
+        t.clamp_(lower, upper);
     }
 }

@@ -26,26 +26,28 @@ public static class WindowPartition
     }
 
     /// <summary>
-    /// Boolean attention mask [B*Np/W, 1, W, W] (true = attend) for the windows <see cref="Split"/> makes of
-    /// sequences with <paramref name="lengths"/> valid tokens. A query attends to the keys that are real
-    /// tokens of the same unshifted segment: with a shift S, positions [0, S) form their own segment, then
-    /// every W positions from S, so the wrapped last window does not mix the tail with the head. Each query
-    /// also attends to itself, so a padding query has a finite (unused) output instead of NaN.
+    /// Boolean attention mask [B*Np/L, 1, L, L] (true = attend) for the windows of length
+    /// <paramref name="windowLength"/> that <see cref="Split"/> makes of sequences with
+    /// <paramref name="lengths"/> valid tokens. A query attends to the keys that are real tokens of the same
+    /// segment, segments being what shifted windows of <paramref name="window"/> tokens mean: with a shift S,
+    /// positions [0, S) form their own segment, then every W positions from S, so the wrapped last window does
+    /// not mix the tail with the head. <paramref name="windowLength"/> is W, or the sequence length when that
+    /// is shorter. Each query also attends to itself, so a padding query has a finite, unused output.
     /// </summary>
-    public static Tensor AttentionMask(Tensor lengths, long paddedLength, int window, int shift)
+    public static Tensor AttentionMask(Tensor lengths, long paddedLength, int windowLength, int window, int shift)
     {
         var device = lengths.device;
-        long b = lengths.shape[0], windowsPerRow = paddedLength / window;
+        long b = lengths.shape[0], windowsPerRow = paddedLength / windowLength;
         var original = (arange(paddedLength, int64, device) + shift).remainder(paddedLength); // rolled position -> original
         var segment = shift > 0
             ? where(original < shift, full_like(original, -1), (original - shift).div(window, RoundingMode.floor))
             : original.div(window, RoundingMode.floor);
-        var seg = segment.view(windowsPerRow, window);
+        var seg = segment.view(windowsPerRow, windowLength);
         var sameSegment = seg.unsqueeze(2).eq(seg.unsqueeze(1));                   // [nW, W, W]
         var keyValid = original.unsqueeze(0) < lengths.unsqueeze(1);                // [B, Np]
-        var mask = sameSegment.unsqueeze(0) & keyValid.view(b, windowsPerRow, 1, window); // [B, nW, W, W]
-        mask = mask | eye(window, dtype: ScalarType.Bool, device: device);
-        return mask.view(b * windowsPerRow, 1, window, window);
+        var mask = sameSegment.unsqueeze(0) & keyValid.view(b, windowsPerRow, 1, windowLength); // [B, nW, L, L]
+        mask = mask | eye(windowLength, dtype: ScalarType.Bool, device: device);
+        return mask.view(b * windowsPerRow, 1, windowLength, windowLength);
     }
 
     /// <summary>Boolean [B, N], true for the first lengths[b] positions of row b.</summary>

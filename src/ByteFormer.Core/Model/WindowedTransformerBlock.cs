@@ -39,12 +39,19 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
     /// <param name="name">Prefix of the tapped names, e.g. "block_0".</param>
     public Tensor Forward(Tensor x, Tensor? lengths, Action<string, Tensor>? tap, string name)
     {
-        long b = x.shape[0], n = x.shape[1], c = x.shape[2];
-        var windows = WindowPartition.Split(x, window, shift);                      // [B*Np/W, W, C]
+        long b = x.shape[0], n = x.shape[1];
+        Tensor? mask = null;                                                         // §1.3: CoreNet passes no mask
+        var length = window;
+        if (semantics == AttentionSemantics.Masked && lengths is not null)
+        {
+            // A sequence shorter than its window is one window of its own length: no padded queries.
+            length = (int)Math.Min(window, n);
+            long padded = (n + length - 1) / length * length;
+            if (shift > 0 || padded > n || lengths.min().item<long>() < n)
+                mask = WindowPartition.AttentionMask(lengths, padded, length, window, shift);
+        }
+        var windows = WindowPartition.Split(x, length, shift);                      // [B*Np/W, W, C]
         tap?.Invoke(name + ".windowed_in", windows);
-        var mask = semantics == AttentionSemantics.Masked && lengths is not null
-            ? WindowPartition.AttentionMask(lengths, windows.shape[0] / b * window, window, shift)
-            : null;                                                                  // §1.3: CoreNet passes no mask
         var h = windows + DropPath(pre_norm_mha.Forward(windows, mask, tap, name));
         var ffn = pre_norm_ffn.call(h);
         tap?.Invoke(name + ".ffn_out", ffn);

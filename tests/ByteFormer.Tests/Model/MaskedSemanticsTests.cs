@@ -53,7 +53,7 @@ public class MaskedSemanticsTests
     public void Shifted_window_masks_keep_the_wrapped_head_apart_from_the_tail()
     {
         // Window 4, shift 1, 8 positions: rolled order is 1..7,0; segments [0,1) [1,5) [5,8).
-        using var mask = WindowPartition.AttentionMask(tensor(new long[] { 8 }), paddedLength: 8, window: 4, shift: 1);
+        using var mask = WindowPartition.AttentionMask(tensor(new long[] { 8 }), paddedLength: 8, windowLength: 4, window: 4, shift: 1);
         var m = mask.reshape(2, 4, 4).to(ScalarType.Int32).data<int>().ToArray();
         // First window holds original positions 1,2,3,4: one segment, all attend.
         Assert.All(m.Take(16), v => Assert.Equal(1, v));
