@@ -13,12 +13,14 @@ public static class CliApp
         InfoCommand.Create(io),
         PredictCommand.Create(io),
         ImportCommand.Create(io),
+        BenchCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on
     /// <paramref name="stderr"/>, never a stack trace (unless BYTEFORMER_DEBUG=1).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        TorchRuntime.Configure();
         var io = new CliIO(stdout, stderr);
         var root = Build(io);
         var parse = root.Parse(args);

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ByteFormer.Benchmarking;
+using ByteFormer.Cli.Output;
+using ByteFormer.Inference;
+using Spectre.Console;
+
+namespace ByteFormer.Cli.Commands;
+
+/// <summary><c>byteformer bench [--json] [--model FILE --samples DIR]</c>: speed against this machine's GEMM limit.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var seconds = new Option<double>("--seconds") { Description = "Least time spent timing each case", DefaultValueFactory = _ => 3.0 };
+        var leakSteps = new Option<int>("--leak-steps") { Description = "Training steps for the memory-growth check", DefaultValueFactory = _ => 1000 };
+        var model = new Option<string?>("--model") { Description = "Also time this model file on the files in --samples (latency and files/s)" };
+        var samples = new Option<string?>("--samples") { Description = "Folder of files for --model" };
+        var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples };
+        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(json), parse.GetValue(seconds),
+            parse.GetValue(leakSteps), parse.GetValue(model), parse.GetValue(samples))));
+        return command;
+    }
+
+    private static int Run(CliIO io, bool asJson, double seconds, int leakSteps, string? modelPath, string? samplesDir)
+    {
+        if (seconds <= 0 || leakSteps < 1) throw new ByteFormerException("--seconds and --leak-steps must be positive");
+        Func<(string, Func<double>)[]>? extra = null;
+        if (modelPath is not null)
+        {
+            if (samplesDir is null || !Directory.Exists(samplesDir))
+                throw new ByteFormerException("--model needs --samples pointing at a folder of files");
+            extra = () => ModelCases(modelPath, samplesDir, seconds);
+        }
+        var report = Throughput.Run(seconds, leakSteps, asJson ? null : m => io.Err.WriteLine($"  measuring {m} ..."), extra);
+        if (asJson)
+        {
+            var node = JsonSerializer.SerializeToNode(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+            io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        io.Console.WriteLine($"{report.Date:yyyy-MM-dd HH:mm} UTC, {report.Machine}, {report.Threads} threads");
+        io.Console.WriteLine($"GEMM 2048² fp32: {report.GemmPeakGflops:F1} GFLOP/s");
+        var table = new Table().AddColumn("case").AddColumn(new TableColumn("samples/s").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/sample").RightAligned()).AddColumn(new TableColumn("× GEMM").RightAligned()).AddColumn("note");
+        foreach (var c in report.Cases)
+            table.AddRow(c.Name, $"{c.SamplesPerS:F2}", $"{c.GflopPerSample:F3}", $"{c.EffectiveFractionOfPeak:F2}", Markup.Escape(c.Note));
+        io.Console.Write(table);
+        io.Console.WriteLine($"peak RSS {report.PeakRssMb:F0} MB; RSS growth {report.RssGrowthMbPer1000Steps:F1} MB per 1,000 training steps");
+        foreach (var (name, value) in report.Extra) io.Console.WriteLine($"{name}: {value:F2}");
+        return 0;
+    }
+
+    private static (string, Func<double>)[] ModelCases(string modelPath, string samplesDir, double seconds)
+    {
+        var loaded = ModelFile.Load(modelPath);
+        var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize: 64);
+        var inputs = Directory.EnumerateFiles(samplesDir, "*", SearchOption.AllDirectories).Order()
+            .Select(predictor.ReadFile).ToList();
+        if (inputs.Count == 0) throw new ByteFormerException($"{samplesDir} holds no files");
+        double LatencyP50Ms()
+        {
+            predictor.Predict([inputs[0]]);
+            var times = new List<double>();
+            var total = Stopwatch.StartNew();
+            for (var i = 0; times.Count < 20 || total.Elapsed.TotalSeconds < seconds; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                predictor.Predict([inputs[i % inputs.Count]]);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times[times.Count / 2];
+        }
+        double FilesPerS()
+        {
+            var batch = Enumerable.Range(0, 512).Select(i => inputs[i % inputs.Count]).ToList();
+            predictor.Predict(batch);
+            var sw = Stopwatch.StartNew();
+            var n = 0;
+            while (n == 0 || sw.Elapsed.TotalSeconds < seconds)
+            {
+                predictor.Predict(batch);
+                n += batch.Count;
+            }
+            return n / sw.Elapsed.TotalSeconds;
+        }
+        return [("model_latency_p50_ms", LatencyP50Ms), ("model_files_per_s_batched", FilesPerS)];
+    }
+}
