@@ -14,6 +14,9 @@ public static class CliApp
         PredictCommand.Create(io),
         ImportCommand.Create(io),
         BenchCommand.Create(io),
+        DataCommand.Create(io),
+        TrainCommand.Create(io),
+        EvalCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on

@@ -89,8 +89,8 @@ public static class Safetensors
         return (tensors, metadata);
     }
 
-    /// <summary>Writes float32 tensors and string metadata atomically (temporary file, then rename).</summary>
-    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>Writes float32 tensors and string metadata to <paramref name="stream"/>.</summary>
+    public static void WriteTo(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
@@ -116,16 +116,17 @@ public static class Safetensors
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         var padded = (json.Length + 7) / 8 * 8;                                   // data starts 8-byte aligned
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> prefix = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(prefix, padded);
-            stream.Write(prefix);
-            stream.Write(json);
-            for (var i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var blob in blobs) stream.Write(blob);
-        });
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(prefix, padded);
+        stream.Write(prefix);
+        stream.Write(json);
+        for (var i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        foreach (var blob in blobs) stream.Write(blob);
     }
+
+    /// <summary>Writes float32 tensors and string metadata atomically (temporary file, then rename).</summary>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
 
     internal static FileStream OpenForRead(string path)
     {

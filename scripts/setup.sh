@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project's data comes from. Idempotent; .ci/run calls it.
+#   dataset-fashion-mnist  Fashion-MNIST (byteformer data / train --data fashion-mnist, and the tests)
+set -euo pipefail
+packages=(dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ByteFormer.Cli.Output;
+using ByteFormer.Data;
+using ByteFormer.Inference;
+using ByteFormer.Training;
+using Spectre.Console;
+
+namespace ByteFormer.Cli.Commands;
+
+/// <summary><c>byteformer eval MODEL DIR [--json] [--report DIR]</c>: accuracy on files laid out as DIR/&lt;class&gt;/*.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var model = new Argument<string>("model") { Description = "Model file" };
+        var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files>; class names must be the model's labels" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
+        var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 128 };
+        var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files") { model, data, json, report, batchSize };
+        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
+            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize))));
+        return command;
+    }
+
+    private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize)
+    {
+        if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
+        var loaded = ModelFile.Load(modelPath);
+        using var _ = loaded.Model;
+        var dataset = new FolderDataset(dataDir, Predictor.ByteBudgetFor(loaded.Model.Config), loaded.Labels);
+        if (dataset.SkippedEmpty > 0) io.Err.WriteLine($"byteformer: skipped {dataset.SkippedEmpty} empty files");
+        var result = Evaluator.Evaluate(loaded.Model, dataset, batchSize);
+        var node = ToJson(modelPath, dataDir, result);
+        if (reportDir is not null)
+        {
+            Directory.CreateDirectory(reportDir);
+            var text = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            AtomicFile.Write(Path.Combine(reportDir, "eval.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+            Plots.ConfusionMatrix(result.Confusion, result.ClassNames, Path.Combine(reportDir, "confusion.png"));
+        }
+        if (asJson)
+        {
+            io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        io.Console.WriteLine($"{result.Samples:N0} files: top-1 {result.Top1:P2}, top-5 {result.Top5:P2}, loss {result.Loss:F4}, {result.SamplesPerS:F0} files/s");
+        var table = new Table().AddColumn("class").AddColumn(new TableColumn("files").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
+        for (var c = 0; c < result.ClassNames.Count; c++)
+            table.AddRow(Markup.Escape(result.ClassNames[c]), $"{result.Confusion[c].Sum()}", double.IsNaN(result.PerClassAccuracy[c]) ? "-" : $"{result.PerClassAccuracy[c]:P1}");
+        io.Console.Write(table);
+        if (reportDir is not null) io.Console.WriteLine($"Report: {Path.Combine(reportDir, "eval.json")}, {Path.Combine(reportDir, "confusion.png")}");
+        return 0;
+    }
+
+    private static JsonObject ToJson(string model, string data, EvalResult r) => new()
+    {
+        ["model"] = model,
+        ["data"] = data,
+        ["samples"] = r.Samples,
+        ["top1"] = r.Top1,
+        ["top5"] = r.Top5,
+        ["loss"] = r.Loss,
+        ["samples_per_s"] = r.SamplesPerS,
+        ["classes"] = new JsonArray(r.ClassNames.Select(c => (JsonNode)c).ToArray()),
+        ["per_class_accuracy"] = new JsonArray(r.PerClassAccuracy.Select(a => (JsonNode?)(double.IsNaN(a) ? null : a)).ToArray()),
+        ["confusion"] = new JsonArray(r.Confusion.Select(row => (JsonNode)new JsonArray(row.Select(v => (JsonNode)v).ToArray())).ToArray()),
+    };
+}

@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ByteFormer.Cli.Output;
+using ByteFormer.Codecs;
+using ByteFormer.Data;
+using ByteFormer.Inference;
+using ByteFormer.Model;
+using ByteFormer.Training;
+using Spectre.Console;
+
+namespace ByteFormer.Cli.Commands;
+
+/// <summary><c>byteformer train</c>: CoreNet's recipe on Fashion-MNIST encoded on the fly, or on any folder of files.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var data = new Option<string>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*)", Required = true };
+        var encoding = new Option<string?>("--encoding") { Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]" };
+        var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pixel augmentation before encoding" };
+        var preset = new Option<string>("--preset") { Description = $"Model size: {string.Join(", ", ByteFormerConfig.PresetNames)}", DefaultValueFactory = _ => "micro" };
+        var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2)" };
+        var window = new Option<int?>("--window") { Description = "Window size for every layer (shifts become half of it)" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Positional table rows" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var accum = new Option<int>("--accumulate") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var warmup = new Option<int>("--warmup-steps") { DefaultValueFactory = _ => 500 };
+        var wd = new Option<double>("--weight-decay") { DefaultValueFactory = _ => 0.05 };
+        var smoothing = new Option<double>("--label-smoothing") { DefaultValueFactory = _ => 0.1 };
+        var emaMomentum = new Option<double>("--ema") { Description = "EMA momentum (0: off)", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var runDir = new Option<string>("--run-dir") { Description = "Folder for checkpoint.zip, metrics.jsonl, curves.png, model.safetensors", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --run-dir from its checkpoint" };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps", DefaultValueFactory = _ => 500 };
+        var output = new Option<string?>("--out") { Description = "Also write the final model file here" };
+        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core)" };
+        var command = new Command("train", "Train a ByteFormer on file bytes")
+        {
+            data, encoding, source, trainLimit, testLimit, noAugment, preset, kernel, window, maxTokens, epochs, batch, accum,
+            lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
+        };
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            TorchRuntime.Configure(parse.GetValue(threads));
+            var options = new TrainOptions
+            {
+                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), AccumulationSteps = parse.GetValue(accum),
+                LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup), WeightDecay = parse.GetValue(wd),
+                LabelSmoothing = parse.GetValue(smoothing), EmaMomentum = parse.GetValue(emaMomentum), Seed = parse.GetValue(seed),
+                CheckpointEverySteps = parse.GetValue(checkpointEvery),
+            };
+            var spec = new DataSpec(parse.GetValue(data)!, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
+                parse.GetValue(testLimit), !parse.GetValue(noAugment), options.Seed);
+            return Run(io, spec, parse.GetValue(preset)!, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
+                options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
+                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        }));
+        return command;
+    }
+
+    internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed);
+
+    private static (IByteDataset Train, IByteDataset? Test, string? Encoding) LoadData(DataSpec spec, long byteBudget)
+    {
+        if (spec.Data == "fashion-mnist")
+        {
+            var encoding = ImageEncoding.Parse(spec.Encoding ?? throw new ByteFormerException("--data fashion-mnist needs --encoding"));
+            var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
+            var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
+            return (new EncodedImageDataset(train, encoding, spec.Augment ? new ImageAugmentation() : null, spec.Seed, "fashion-mnist train"),
+                    new EncodedImageDataset(test, encoding, null, spec.Seed, "fashion-mnist test"), encoding.ToString());
+        }
+        if (spec.Encoding is not null) throw new ByteFormerException("--encoding applies to --data fashion-mnist only; a folder's files are used as they are");
+        var trainDir = Path.Combine(spec.Data, "train");
+        if (!Directory.Exists(trainDir)) throw new ByteFormerException($"{spec.Data} has no train/ folder (expected {spec.Data}/train/<class>/<files>)");
+        var trainSet = new FolderDataset(trainDir, byteBudget);
+        var testDir = Path.Combine(spec.Data, "test");
+        var testSet = Directory.Exists(testDir) ? new FolderDataset(testDir, byteBudget, trainSet.ClassNames) : null;
+        return (trainSet, testSet, null);
+    }
+
+    private static int Run(CliIO io, DataSpec spec, string presetName, int? kernel, int? window, int? maxTokens,
+        TrainOptions options, string runDir, bool resume, string? output, string commandLine)
+    {
+        if (options.Epochs < 1 || options.BatchSize < 1 || options.AccumulationSteps < 1)
+            throw new ByteFormerException("--epochs, --batch-size and --accumulate must be at least 1");
+        ByteFormerConfig config;
+        var checkpoint = Path.Combine(runDir, Checkpoint.FileName);
+        if (resume)
+        {
+            var header = Checkpoint.ReadHeader(checkpoint);
+            config = header.Config;
+            options = header.Options;
+        }
+        else
+        {
+            if (File.Exists(checkpoint))
+                throw new ByteFormerException($"{runDir} already holds a run; continue it with --resume or choose another --run-dir");
+            config = ByteFormerConfig.Preset(presetName);
+            if (kernel is { } k) config = config with { ConvKernelSize = k };
+            if (window is { } w) config = config with { WindowSizes = [w], WindowShifts = Enumerable.Range(0, config.NTransformerLayers).Select(i => i % 2 == 0 ? 0 : w / 2).ToArray() };
+            if (maxTokens is { } m) config = config with { MaxNumTokens = m };
+        }
+        var (train, test, encoding) = LoadData(spec, Predictor.ByteBudgetFor(config));
+        config = config with { NClasses = train.ClassNames.Count };
+        config.Validate();
+        torch_seed(options.Seed);
+        using var model = new ByteFormerModel(config);
+        var observer = new ConsoleObserver(io);
+        var trainer = new Trainer(model, train, test, options, runDir, observer);
+        if (resume) trainer.Resume();
+        io.Err.WriteLine($"Training {config.Mode} ({config.CountParameters().Total:N0} parameters, k {config.ConvKernelSize}, " +
+                         $"{config.Semantics.ToString().ToLowerInvariant()} semantics) on {train.Count:N0} samples: {train.Describe}; " +
+                         $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        bool finished;
+        try
+        {
+            finished = trainer.Run(cancel.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        if (!finished) return 130;
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["byteformer.data"] = train.Describe,
+            ["byteformer.train_command"] = "byteformer " + commandLine,
+        };
+        if (encoding is not null) metadata["byteformer.encoding"] = encoding;
+        var last = trainer.FinalModel;
+        if (test is not null)
+        {
+            var result = Evaluator.Evaluate(last, test);
+            metadata["byteformer.test_top1"] = result.Top1.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
+            io.Out.WriteLine($"Final model: test top-1 {result.Top1:P2} on {result.Samples:N0} samples");
+        }
+        var modelPath = Path.Combine(runDir, "model.safetensors");
+        ModelFile.Save(modelPath, last, train.ClassNames, metadata);
+        if (output is not null) ModelFile.Save(output, last, train.ClassNames, metadata);
+        io.Out.WriteLine($"Wrote {modelPath}" + (output is null ? "" : $" and {output}") + $"; metrics in {trainer.MetricsPath}, curves in {trainer.PlotPath}");
+        return 0;
+    }
+
+    private static void torch_seed(int seed) => TorchSharp.torch.manual_seed(seed);
+
+    /// <summary>Progress as log lines (one every 30 s and per epoch), readable in a terminal and in nohup logs.</summary>
+    private sealed class ConsoleObserver(CliIO io) : ITrainingObserver
+    {
+        private readonly Stopwatch sinceLine = Stopwatch.StartNew();
+        private readonly Stopwatch total = Stopwatch.StartNew();
+        private long firstStep = -1;
+
+        public void OnStep(StepProgress p)
+        {
+            if (firstStep < 0) firstStep = p.Step - 1;
+            if (sinceLine.Elapsed.TotalSeconds < 30 && p.StepInEpoch != 1) return;
+            sinceLine.Restart();
+            var done = p.Step - firstStep;
+            var eta = done > 0 ? TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / done * (p.TotalSteps - p.Step)) : TimeSpan.Zero;
+            io.Err.WriteLine($"epoch {p.Epoch + 1}/{p.Epochs} step {p.StepInEpoch}/{p.StepsPerEpoch} | loss {p.Loss:F4} acc {p.Accuracy:P1} | " +
+                             $"{p.SamplesPerS:F0} samples/s | lr {p.LearningRate:E2} | ETA {eta:hh\\:mm\\:ss}");
+        }
+
+        public void OnEpoch(EpochMetrics m) =>
+            io.Err.WriteLine($"epoch {m.Epoch} done in {m.EpochSeconds:F0} s ({m.TrainSamplesPerS:F0} samples/s): train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:P2}" +
+                             (m.TestAccuracy is null ? "" : $" | test acc {m.TestAccuracy:P2}") +
+                             (m.EmaTestAccuracy is null ? "" : $", EMA {m.EmaTestAccuracy:P2}"));
+
+        public void OnMessage(string message) => io.Err.WriteLine(message);
+    }
+}

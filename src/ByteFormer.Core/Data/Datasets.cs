@@ -1,0 +1,105 @@
+using ByteFormer.Codecs;
+
+namespace ByteFormer.Data;
+
+/// <summary>
+/// Labelled byte sequences for training and evaluation. <see cref="Bytes"/> may differ per epoch (fresh
+/// augmentation before encoding) but is a pure function of (index, epoch), so runs are repeatable.
+/// </summary>
+public interface IByteDataset
+{
+    int Count { get; }
+    IReadOnlyList<string> ClassNames { get; }
+    int Label(int index);
+    byte[] Bytes(int index, int epoch);
+    /// <summary>Short description for logs and model metadata.</summary>
+    string Describe { get; }
+}
+
+/// <summary>Images encoded to file bytes on the fly, with optional augmentation before encoding.</summary>
+public sealed class EncodedImageDataset(LabeledImages images, ImageEncoding encoding, ImageAugmentation? augmentation, int seed, string name)
+    : IByteDataset
+{
+    public int Count => images.Images.Count;
+    public IReadOnlyList<string> ClassNames => images.ClassNames;
+    public ImageEncoding Encoding => encoding;
+    public string Describe => $"{name} as {encoding}" + (augmentation is null ? "" : ", augmented");
+    public int Label(int index) => images.Labels[index];
+
+    public byte[] Bytes(int index, int epoch)
+    {
+        var image = images.Images[index];
+        if (augmentation is not null)
+            image = augmentation.Apply(image, new Random(HashCode.Combine(seed, epoch, index)));
+        return encoding.Encode(image);
+    }
+}
+
+/// <summary>
+/// Files laid out as <c>ROOT/&lt;class&gt;/*</c> (any extension; ImageNet's layout, one split per root). Classes
+/// are the sub-folder names in ordinal order. Zero-byte files are skipped and counted; an empty class folder
+/// is an error.
+/// </summary>
+public sealed class FolderDataset : IByteDataset
+{
+    private readonly List<(string Path, int Label)> files = new();
+    private readonly long byteBudget;
+
+    public FolderDataset(string root, long byteBudget, IReadOnlyList<string>? classNames = null)
+    {
+        if (!Directory.Exists(root)) throw new ByteFormerException($"{root}: no such folder");
+        this.byteBudget = byteBudget;
+        var folders = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => !n!.StartsWith('.') && !n.StartsWith('_'))
+            .Order(StringComparer.Ordinal).ToList();
+        if (folders.Count == 0) throw new ByteFormerException($"{root} has no class folders (expected {root}/<class>/<files>)");
+        ClassNames = classNames ?? folders!;
+        foreach (var folder in folders)
+        {
+            var label = IndexOf(ClassNames, folder!)
+                        ?? throw new ByteFormerException($"{root}/{folder}: class '{folder}' is not one of the model's classes");
+            var before = files.Count;
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder!), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                if (new FileInfo(file).Length == 0)
+                {
+                    SkippedEmpty++;
+                    continue;
+                }
+                files.Add((file, label));
+            }
+            if (files.Count == before) throw new ByteFormerException($"{root}/{folder}: class folder holds no (non-empty) files");
+        }
+        Root = root;
+    }
+
+    public string Root { get; }
+    public int SkippedEmpty { get; }
+    public int Count => files.Count;
+    public IReadOnlyList<string> ClassNames { get; }
+    public string Describe => $"files in {Root}";
+    public int Label(int index) => files[index].Label;
+    public string PathOf(int index) => files[index].Path;
+
+    public byte[] Bytes(int index, int epoch)
+    {
+        var path = files[index].Path;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var length = (int)Math.Min(stream.Length, byteBudget);
+            var buffer = new byte[length];
+            stream.ReadExactly(buffer);
+            return buffer;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ByteFormerException($"{path}: cannot read ({e.Message})", e);
+        }
+    }
+
+    private static int? IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++) if (names[i] == name) return i;
+        return null;
+    }
+}

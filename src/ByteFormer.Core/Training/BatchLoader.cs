@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using ByteFormer.Data;
+
+namespace ByteFormer.Training;
+
+/// <summary>A batch of encoded samples, as managed arrays (collated into tensors by the consumer).</summary>
+public sealed record ByteBatchData(byte[][] Samples, long[] Labels);
+
+/// <summary>
+/// Encodes and reads samples on a background thread, a few batches ahead, so the model does not wait for
+/// data. The order is fixed by the caller (a seeded shuffle), so a batch's content depends only on
+/// (epoch, position).
+/// </summary>
+public sealed class BatchLoader : IDisposable
+{
+    private readonly BlockingCollection<ByteBatchData> queue;
+    private readonly CancellationTokenSource cancel = new();
+    private readonly Task producer;
+
+    public BatchLoader(IByteDataset dataset, IReadOnlyList<int> order, int batchSize, int epoch, int firstBatch, int batches, int prefetch = 6)
+    {
+        queue = new BlockingCollection<ByteBatchData>(prefetch);
+        producer = Task.Run(() =>
+        {
+            try
+            {
+                for (var b = firstBatch; b < batches && !cancel.IsCancellationRequested; b++)
+                {
+                    var samples = new byte[batchSize][];
+                    var labels = new long[batchSize];
+                    for (var i = 0; i < batchSize; i++)
+                    {
+                        var index = order[b * batchSize + i];
+                        samples[i] = dataset.Bytes(index, epoch);
+                        labels[i] = dataset.Label(index);
+                    }
+                    queue.Add(new ByteBatchData(samples, labels), cancel.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+    }
+
+    /// <summary>The next batch; rethrows a failure of the background reader (e.g. an unreadable file).</summary>
+    public ByteBatchData Next()
+    {
+        try
+        {
+            return queue.Take();
+        }
+        catch (InvalidOperationException) when (producer.IsFaulted)
+        {
+            throw producer.Exception!.InnerException!;
+        }
+    }
+
+    public void Dispose()
+    {
+        cancel.Cancel();
+        try { producer.Wait(); } catch (AggregateException) { }
+        queue.Dispose();
+        cancel.Dispose();
+    }
+
+    /// <summary>A seeded permutation of 0..count-1 for one epoch.</summary>
+    public static int[] Shuffle(int count, int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        return order;
+    }
+}

@@ -1,0 +1,111 @@
+using System.IO.Compression;
+using System.Text.Json;
+using ByteFormer.Interop;
+using ByteFormer.Model;
+using TorchSharp.Modules;
+
+namespace ByteFormer.Training;
+
+/// <summary>Where a run stands: enough, with the weights and optimizer state, to continue it exactly.</summary>
+public sealed record TrainingState
+{
+    public int Epoch { get; init; }
+    public int StepInEpoch { get; init; }
+    public long Step { get; init; }
+    public double ElapsedSeconds { get; init; }
+    public List<EpochMetrics> History { get; init; } = new();
+}
+
+/// <summary>
+/// A run's checkpoint: one zip (stored, not compressed) with state.json, the configuration, the model and
+/// EMA weights as safetensors and the AdamW state. Written to a temporary file and renamed, so a kill or a
+/// full disk leaves the previous checkpoint intact.
+/// </summary>
+public static class Checkpoint
+{
+    public const string FileName = "checkpoint.zip";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static void Save(string path, TrainingState state, TrainOptions options, ByteFormerModel model,
+        ByteFormerModel? ema, OptimizerHelper optimizer, IReadOnlyList<string> labels)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            void Entry(string name, Action<Stream> write)
+            {
+                using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                write(s);
+            }
+            Entry("state.json", s => JsonSerializer.Serialize(s, state, Json));
+            Entry("options.json", s => JsonSerializer.Serialize(s, options, Json));
+            Entry("config.json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(Inference.ModelFile.ConfigToJson(model.Config))));
+            Entry("labels.json", s => JsonSerializer.Serialize(s, labels));
+            Entry("model.safetensors", s => Safetensors.WriteTo(s, model.state_dict(), null));
+            if (ema is not null) Entry("ema.safetensors", s => Safetensors.WriteTo(s, ema.state_dict(), null));
+            Entry("optimizer.bin", s =>
+            {
+                using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(w);
+            });
+        });
+    }
+
+    /// <summary>The configuration stored in a checkpoint (to build the model before <see cref="Restore"/>).</summary>
+    public static (ByteFormerConfig Config, TrainOptions Options, IReadOnlyList<string> Labels) ReadHeader(string path)
+    {
+        using var zip = Open(path);
+        var config = Inference.ModelFile.ConfigFromJson(ReadText(zip, "config.json", path), path);
+        var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))!;
+        var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))!;
+        return (config, options, labels);
+    }
+
+    /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>
+    public static TrainingState Restore(string path, ByteFormerModel model, ByteFormerModel? ema, OptimizerHelper optimizer)
+    {
+        using var zip = Open(path);
+        Load(zip, "model.safetensors", model, path);
+        if (ema is not null) Load(zip, zip.GetEntry("ema.safetensors") is null ? "model.safetensors" : "ema.safetensors", ema, path);
+        var entry = zip.GetEntry("optimizer.bin") ?? throw new CheckpointException($"{path} lacks the optimizer state");
+        using (var s = new MemoryStream())
+        {
+            using (var e = entry.Open()) e.CopyTo(s);
+            s.Position = 0;
+            using var r = new BinaryReader(s);
+            optimizer.load_state_dict(r);
+        }
+        return JsonSerializer.Deserialize<TrainingState>(ReadText(zip, "state.json", path))
+               ?? throw new CheckpointException($"{path}: empty state");
+    }
+
+    private static void Load(ZipArchive zip, string name, ByteFormerModel model, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");
+        using var s = new MemoryStream();
+        using (var e = entry.Open()) e.CopyTo(s);
+        s.Position = 0;
+        var (tensors, _) = Safetensors.Read(s, $"{path}:{name}");
+        using (tensors) WeightLoader.Load(model, tensors, $"{path}:{name}");
+    }
+
+    private static ZipArchive Open(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: no such checkpoint");
+        try
+        {
+            return ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException)
+        {
+            throw new CheckpointException($"{path} is not a readable checkpoint (truncated or corrupt)");
+        }
+    }
+
+    private static string ReadText(ZipArchive zip, string name, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");
+        using var r = new StreamReader(entry.Open());
+        return r.ReadToEnd();
+    }
+}

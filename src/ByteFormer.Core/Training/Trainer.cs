@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ByteFormer.Bytes;
+using ByteFormer.Data;
+using ByteFormer.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Training;
+
+/// <summary>
+/// Trains a ByteFormer with CoreNet's recipe (byteformer.md §4): AdamW without decay on 1-D parameters,
+/// linear warm-up then cosine, label smoothing, EMA weights, gradient accumulation and clipping. Writes
+/// <c>checkpoint.zip</c> (atomically) at every epoch end and every <see cref="TrainOptions.CheckpointEverySteps"/>,
+/// <c>metrics.jsonl</c> and <c>curves.png</c>. Data order, augmentation and dropout are seeded per
+/// (epoch, step), so a resumed run reaches the same weights as an unbroken one.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ByteFormerModel model;
+    private readonly ByteFormerModel? ema;
+    private readonly IByteDataset train;
+    private readonly IByteDataset? test;
+    private readonly TrainOptions options;
+    private readonly string runDir;
+    private readonly ITrainingObserver observer;
+    private readonly OptimizerHelper optimizer;
+    private TrainingState state = new();
+
+    public Trainer(ByteFormerModel model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
+    {
+        if (train.ClassNames.Count != model.Config.NClasses)
+            throw new ByteFormerException($"the training data has {train.ClassNames.Count} classes, the model {model.Config.NClasses}");
+        if (train.Count < options.BatchSize * options.AccumulationSteps)
+            throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps})");
+        this.model = model;
+        this.train = train;
+        this.test = test;
+        this.options = options;
+        this.runDir = runDir;
+        this.observer = observer;
+        Directory.CreateDirectory(runDir);
+
+        var named = model.named_parameters().ToList();
+        var decay = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
+        var noDecay = named.Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
+        var groups = new List<AdamW.ParamGroup>
+        {
+            new(decay, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
+            new(noDecay, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
+        };
+        optimizer = optim.AdamW(groups, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
+
+        if (options.EmaMomentum > 0)
+        {
+            ema = new ByteFormerModel(model.Config);
+            using var _ = no_grad();
+            foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
+            {
+                e.requires_grad_(false);
+                e.copy_(p);
+            }
+            ema.eval();
+        }
+    }
+
+    public string CheckpointPath => Path.Combine(runDir, Checkpoint.FileName);
+    public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
+    public string PlotPath => Path.Combine(runDir, "curves.png");
+
+    /// <summary>The weights to ship: EMA when enabled, else the raw weights.</summary>
+    public ByteFormerModel FinalModel => ema ?? model;
+
+    public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps);
+    public long TotalSteps => (long)StepsPerEpoch * options.Epochs;
+
+    /// <summary>Continues from this run folder's checkpoint.</summary>
+    public TrainingState Resume()
+    {
+        state = Checkpoint.Restore(CheckpointPath, model, ema, optimizer);
+        observer.OnMessage($"resumed from {CheckpointPath} at epoch {state.Epoch + 1}, step {state.Step:N0}");
+        return state;
+    }
+
+    /// <summary>Trains to the last epoch. Cancelling saves a checkpoint at the current step and returns.</summary>
+    /// <returns>True when all epochs are done; false when cancelled.</returns>
+    public bool Run(CancellationToken cancel = default)
+    {
+        var labels = train.ClassNames;
+        var clock = Stopwatch.StartNew();
+        var startElapsed = state.ElapsedSeconds;
+        int micro = options.BatchSize, accum = options.AccumulationSteps;
+        for (var epoch = state.Epoch; epoch < options.Epochs; epoch++)
+        {
+            var order = BatchLoader.Shuffle(train.Count, options.Seed, epoch);
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long hits = 0, seen = 0;
+            var firstStep = state.StepInEpoch;
+            using (var loader = new BatchLoader(train, order, micro, epoch, firstStep * accum, StepsPerEpoch * accum))
+            {
+                model.train();
+                for (var s = firstStep; s < StepsPerEpoch; s++)
+                {
+                    if (cancel.IsCancellationRequested)
+                    {
+                        Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                        observer.OnMessage($"stopped at epoch {epoch + 1}, step {state.Step:N0}; checkpoint saved, continue with --resume");
+                        return false;
+                    }
+                    var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
+                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                    torch.manual_seed(HashCode.Combine(options.Seed, state.Step));          // dropout/drop-path per step
+                    using (var scope = NewDisposeScope())
+                    {
+                        optimizer.zero_grad();
+                        for (var a = 0; a < accum; a++)
+                        {
+                            var batch = loader.Next();
+                            var tokens = ByteCollator.Collate(batch.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.Config.ConvKernelSize);
+                            var target = tensor(batch.Labels);
+                            var logits = model.call(tokens);
+                            var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
+                            (loss / accum).backward();
+                            lossSum += loss.item<float>() * micro;
+                            hits += logits.argmax(1).eq(target).sum().item<long>();
+                            seen += micro;
+                        }
+                        if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
+                        optimizer.step();
+                        UpdateEma();
+                    }
+                    state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
+                    observer.OnStep(new StepProgress(epoch, options.Epochs, state.Step, TotalSteps, s + 1, StepsPerEpoch,
+                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / epochClock.Elapsed.TotalSeconds, lr));
+                    if (options.CheckpointEverySteps > 0 && state.Step % options.CheckpointEverySteps == 0 && s + 1 < StepsPerEpoch)
+                        Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                }
+            }
+            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            EvalResult? raw = null, smoothed = null;
+            if (test is not null && options.EvaluateEachEpoch)
+            {
+                raw = Evaluator.Evaluate(model, test, cancel: cancel);
+                if (ema is not null) smoothed = Evaluator.Evaluate(ema, test, cancel: cancel);
+            }
+            var metrics = new EpochMetrics(epoch + 1, state.Step, LearningRateSchedule.At(options, state.Step, TotalSteps),
+                lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / trainSeconds, trainSeconds,
+                startElapsed + clock.Elapsed.TotalSeconds, raw?.Top1, smoothed?.Top1, raw?.Loss, raw?.SamplesPerS);
+            state = state with { History = [.. state.History.Where(h => h.Epoch != metrics.Epoch), metrics] };
+            Save(epoch + 1, 0, startElapsed + clock.Elapsed.TotalSeconds, labels);
+            WriteMetrics();
+            observer.OnEpoch(metrics);
+        }
+        return true;
+    }
+
+    private void UpdateEma()
+    {
+        if (ema is null) return;
+        using var _ = no_grad();
+        var m = options.EmaMomentum;
+        foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
+            e.mul_(1 - m).add_(p.detach(), alpha: m);
+        ema.InvalidateCaches();
+    }
+
+    private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels)
+    {
+        state = state with { Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed };
+        Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
+    }
+
+    /// <summary>Rewrites metrics.jsonl and the curves plot from the run's history (both atomically).</summary>
+    private void WriteMetrics()
+    {
+        var lines = state.History.Select(h => JsonSerializer.Serialize(h, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        AtomicFile.Write(MetricsPath, s =>
+        {
+            using var w = new StreamWriter(s, leaveOpen: true);
+            foreach (var line in lines) w.WriteLine(line);
+        });
+        try
+        {
+            Plots.TrainingCurves(state.History, PlotPath);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            observer.OnMessage($"could not draw {PlotPath}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using ByteFormer.Codecs;
+using ByteFormer.Data;
+using ByteFormer.Model;
+using ByteFormer.Tests.Cli;
+using ByteFormer.Training;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Tests.Training;
+
+public class TrainingTests
+{
+    private sealed class Silent : ITrainingObserver
+    {
+        public int Steps;
+        public Action<StepProgress>? OnEachStep;
+        public void OnStep(StepProgress progress) { Steps++; OnEachStep?.Invoke(progress); }
+        public void OnEpoch(EpochMetrics metrics) { }
+        public void OnMessage(string message) { }
+    }
+
+    private static (IByteDataset Train, IByteDataset Test) Data()
+    {
+        var train = FashionMnist.Load("train", limit: 96);
+        var test = FashionMnist.Load("test", limit: 32);
+        var enc = ImageEncoding.Parse("tiff");
+        return (new EncodedImageDataset(train, enc, new ImageAugmentation(), 1, "train"), new EncodedImageDataset(test, enc, null, 1, "test"));
+    }
+
+    private static ByteFormerConfig Tiny => ByteFormerConfig.Preset("nano") with { MaxNumTokens = 256, Dropout = 0.1 };
+
+    private static TrainOptions Options => new()
+    {
+        Epochs = 2, BatchSize = 16, AccumulationSteps = 2, WarmupSteps = 2, CheckpointEverySteps = 1, Seed = 7, EmaMomentum = 0.1,
+    };
+
+    private static float[] Weights(ByteFormerModel m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void A_stopped_and_resumed_run_reaches_the_same_weights_as_an_unbroken_run()
+    {
+        var (train, test) = Data();
+        using var dirA = new TempDir();
+        using var dirB = new TempDir();
+
+        manual_seed(1);
+        using var a = new ByteFormerModel(Tiny);
+        var ta = new Trainer(a, train, test, Options, dirA.Path, new Silent());
+        Assert.True(ta.Run());
+
+        // Run B is stopped in its first epoch, after 2 of 3 steps, as by Ctrl+C (a checkpoint is written) ...
+        manual_seed(1);
+        using var b = new ByteFormerModel(Tiny);
+        using var cancel = new CancellationTokenSource();
+        var observer = new Silent { OnEachStep = p => { if (p.Step == 2) cancel.Cancel(); } };
+        Assert.False(new Trainer(b, train, test, Options, dirB.Path, observer).Run(cancel.Token));
+
+        // ... and continued by a new process: fresh model (other initial weights), state from the checkpoint.
+        manual_seed(99);
+        using var c = new ByteFormerModel(Tiny);
+        var tc = new Trainer(c, train, test, Options, dirB.Path, new Silent());
+        Assert.Equal(2, tc.Resume().Step);
+        Assert.True(tc.Run());
+
+        Assert.Equal(Weights(a), Weights(c));
+        Assert.Equal(Weights(ta.FinalModel), Weights(tc.FinalModel));
+        Assert.Equal(2, File.ReadAllLines(ta.MetricsPath).Length);
+        Assert.Equal(File.ReadAllLines(ta.MetricsPath).Length, File.ReadAllLines(tc.MetricsPath).Length);
+        Assert.True(File.Exists(tc.PlotPath));
+    }
+
+    [Fact]
+    public void Training_lowers_the_loss()
+    {
+        var (train, _) = Data();
+        using var dir = new TempDir();
+        manual_seed(2);
+        using var model = new ByteFormerModel(Tiny with { Dropout = 0 });
+        var options = Options with { Epochs = 6, CheckpointEverySteps = 0, EvaluateEachEpoch = false, LearningRate = 3e-3, AccumulationSteps = 1 };
+        new Trainer(model, train, null, options, dir.Path, new Silent()).Run();
+        var history = System.Text.Json.JsonDocument.Parse("[" + string.Join(",", File.ReadAllLines(Path.Combine(dir.Path, "metrics.jsonl"))) + "]");
+        var losses = history.RootElement.EnumerateArray().Select(e => e.GetProperty("train_loss").GetDouble()).ToArray();
+        Assert.True(losses[^1] < losses[0] - 0.1, $"loss went {losses[0]:F3} -> {losses[^1]:F3}");
+    }
+
+    [Fact]
+    public void Learning_rate_warms_up_then_follows_a_cosine()
+    {
+        var o = new TrainOptions { LearningRate = 1e-3, MinLearningRate = 1e-5, WarmupInitLearningRate = 1e-6, WarmupSteps = 10 };
+        Assert.Equal(1e-6, LearningRateSchedule.At(o, 0, 110), 12);
+        Assert.Equal(1e-3, LearningRateSchedule.At(o, 10, 110), 12);
+        Assert.Equal((1e-3 + 1e-5) / 2, LearningRateSchedule.At(o, 60, 110), 12);
+        Assert.Equal(1e-5, LearningRateSchedule.At(o, 110, 110), 12);
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_the_previous_file_whole()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("checkpoint.zip");
+        File.WriteAllText(path, "previous");
+        var e = Assert.Throws<ByteFormerException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[100]);
+            throw new IOException("No space left on device");
+        }));
+        Assert.Contains("No space left on device", e.Message);
+        Assert.Equal("previous", File.ReadAllText(path));
+        Assert.Equal(["checkpoint.zip"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Train_and_eval_commands_work_end_to_end_on_folders()
+    {
+        using var dir = new TempDir();
+        var data = dir.File("fm");
+        Assert.Equal(0, CliRunner.Run("data", "fashion-mnist", "--encoding", "tiff", "--out", data, "--limit", "64").ExitCode);
+        var run = dir.File("run");
+        var train = CliRunner.Run("train", "--data", data, "--preset", "nano", "--max-tokens", "256", "--epochs", "1",
+            "--batch-size", "16", "--run-dir", run, "--out", dir.File("m.safetensors"));
+        Assert.True(train.ExitCode == 0, train.Err);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.zip")));
+        var again = CliRunner.Run("train", "--data", data, "--preset", "nano", "--epochs", "1", "--run-dir", run);
+        CliRunner.AssertCleanFailure(again, "already holds a run");
+
+        var eval = CliRunner.Run("eval", dir.File("m.safetensors"), Path.Combine(data, "test"), "--json", "--report", dir.File("report"));
+        Assert.True(eval.ExitCode == 0, eval.Err);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(eval.Out)!;
+        Assert.Equal(64, json["samples"]!.GetValue<int>());
+        Assert.Equal(10, json["confusion"]!.AsArray().Count);
+        Assert.Equal(64, json["confusion"]!.AsArray().Sum(r => r!.AsArray().Sum(v => v!.GetValue<int>())));
+        Assert.True(File.Exists(dir.File("report/confusion.png")));
+    }
+}
