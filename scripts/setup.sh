@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project's data comes from. Idempotent; .ci/run calls it.
 #   dataset-fashion-mnist  Fashion-MNIST (byteformer data / train --data fashion-mnist, and the tests)
+#   fonts-dejavu-core      the font the PNG plots are drawn with
 set -euo pipefail
-packages=(dataset-fashion-mnist)
+packages=(dataset-fashion-mnist fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Benchmarking;
 using ByteFormer.Cli.Output;
+using ByteFormer.Codecs;
+using ByteFormer.Data;
 using ByteFormer.Inference;
 using Spectre.Console;
 
@@ -28,13 +30,10 @@ internal static class BenchCommand
     private static int Run(CliIO io, bool asJson, double seconds, int leakSteps, string? modelPath, string? samplesDir)
     {
         if (seconds <= 0 || leakSteps < 1) throw new ByteFormerException("--seconds and --leak-steps must be positive");
-        Func<(string, Func<double>)[]>? extra = null;
-        if (modelPath is not null)
-        {
-            if (samplesDir is null || !Directory.Exists(samplesDir))
-                throw new ByteFormerException("--model needs --samples pointing at a folder of files");
-            extra = () => ModelCases(modelPath, samplesDir, seconds);
-        }
+        if (modelPath is not null && (samplesDir is null || !Directory.Exists(samplesDir)))
+            throw new ByteFormerException("--model needs --samples pointing at a folder of files");
+        Func<(string, Func<double>)[]> extra = () =>
+            [.. DataCases(seconds), .. modelPath is null ? [] : ModelCases(modelPath, samplesDir!, seconds)];
         var report = Throughput.Run(seconds, leakSteps, asJson ? null : m => io.Err.WriteLine($"  measuring {m} ..."), extra);
         if (asJson)
         {
@@ -52,6 +51,22 @@ internal static class BenchCommand
         io.Console.WriteLine($"peak RSS {report.PeakRssMb:F0} MB; RSS growth {report.RssGrowthMbPer1000Steps:F1} MB per 1,000 training steps");
         foreach (var (name, value) in report.Extra) io.Console.WriteLine($"{name}: {value:F2}");
         return 0;
+    }
+
+    /// <summary>The data pipeline's speed (augment + encode, one thread), to set beside the model's samples/s.</summary>
+    private static (string, Func<double>)[] DataCases(double seconds)
+    {
+        if (!Directory.Exists(FashionMnist.DefaultRoot)) return [];
+        var images = FashionMnist.Load("train", limit: 2000);
+        double FilesPerS(string encoding)
+        {
+            var dataset = new EncodedImageDataset(images, ImageEncoding.Parse(encoding), new ImageAugmentation(), 0, "bench");
+            var sw = Stopwatch.StartNew();
+            var n = 0;
+            while (sw.Elapsed.TotalSeconds < seconds / 3) dataset.Bytes(n++ % dataset.Count, n / dataset.Count);
+            return n / sw.Elapsed.TotalSeconds;
+        }
+        return [.. new[] { "tiff", "png", "jpeg75" }.Select(e => ($"data_files_per_s_{e}_augmented_1thread", (Func<double>)(() => FilesPerS(e))))];
     }
 
     private static (string, Func<double>)[] ModelCases(string modelPath, string samplesDir, double seconds)

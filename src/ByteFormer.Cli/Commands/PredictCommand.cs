@@ -16,17 +16,43 @@ internal static class PredictCommand
         var model = new Argument<string>("model") { Description = "Model file (made by 'byteformer train' or 'byteformer import')" };
         var files = new Argument<string[]>("files") { Description = "Files to classify; '-' reads standard input", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
+        var jsonl = new Option<bool>("--jsonl") { Description = "Print one JSON object per line, as results come" };
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Classify the files in folders given, and in their sub-folders" };
         var logits = new Option<bool>("--logits") { Description = "Include the raw logits" };
         var topK = new Option<int>("--top-k") { Description = "Classes to report per file", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 16 };
         var device = CommonOptions.DeviceOption();
-        var command = new Command("predict", "Classify files from their bytes") { model, files, json, logits, topK, batchSize, device };
+        var command = new Command("predict", "Classify files from their bytes") { model, files, json, jsonl, recursive, logits, topK, batchSize, device };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(files)!,
-            parse.GetValue(json), parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device))));
+            parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
+            parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device))));
         return command;
     }
 
-    private static int Run(CliIO io, string modelPath, string[] files, bool asJson, bool withLogits, int topK, int batchSize, ComputeDevice device)
+    private enum Format { Table, Json, JsonLines }
+
+    /// <summary>Files as given; folders expand to their files (sorted) with -r, else are an error for that entry.</summary>
+    private static IEnumerable<string> Expand(CliIO io, string[] entries, bool recursive, Action fail)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry != "-" && Directory.Exists(entry))
+            {
+                if (!recursive)
+                {
+                    io.Error($"{entry}: is a folder (use -r to classify the files in it)");
+                    fail();
+                    continue;
+                }
+                foreach (var f in Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                    yield return f;
+                continue;
+            }
+            yield return entry;
+        }
+    }
+
+    private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, ComputeDevice device)
     {
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
@@ -36,52 +62,62 @@ internal static class PredictCommand
         loaded.Model.to(target);
         var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize, target);
 
-        var inputs = new List<ByteInput>();
         var failed = 0;
-        foreach (var file in files)
+        var files = Expand(io, entries, recursive, () => failed++).ToList();
+        // Bounded memory: files are read, classified and reported a chunk at a time, and each file
+        // contributes at most the byte budget.
+        const int chunk = 1024;
+        var all = new List<Prediction>();
+        var errors = new List<JsonObject>();
+        for (var start = 0; start < files.Count; start += chunk)
         {
-            try
+            var inputs = new List<ByteInput>();
+            foreach (var file in files.Skip(start).Take(chunk))
             {
-                inputs.Add(file == "-"
-                    ? predictor.ReadStream(Console.OpenStandardInput(), "-")
-                    : predictor.ReadFile(file));
+                try
+                {
+                    inputs.Add(file == "-" ? predictor.ReadStream(Console.OpenStandardInput(), "-") : predictor.ReadFile(file));
+                }
+                catch (ByteFormerException e)
+                {
+                    io.Error(e.Message);                                            // reported; the rest go on
+                    failed++;
+                    var error = new JsonObject { ["file"] = file, ["error"] = e.Message };
+                    if (format == Format.JsonLines) io.Out.WriteLine(error.ToJsonString());
+                    else errors.Add(error);
+                }
             }
-            catch (ByteFormerException e)
-            {
-                io.Error(e.Message);                                                // reported; the rest go on
-                failed++;
-            }
+            if (inputs.Count == 0) continue;
+            var part = predictor.Predict(inputs, topK);
+            if (format == Format.JsonLines)
+                foreach (var p in part) io.Out.WriteLine(ToJson(p, withLogits).ToJsonString());
+            else all.AddRange(part);
         }
-        var predictions = inputs.Count > 0 ? predictor.Predict(inputs, topK) : [];
-        if (asJson) WriteJson(io, predictions, withLogits);
-        else if (predictions.Count > 0) WriteTable(io, predictions, withLogits, topK);
+        if (format == Format.Json)
+            io.Out.WriteLine(new JsonArray(all.Select(p => (JsonNode)ToJson(p, withLogits)).Concat(errors).ToArray()).ToJsonString());
+        else if (format == Format.Table && all.Count + errors.Count > 0) WriteTable(io, all, errors, withLogits, topK);
         return failed == 0 ? 0 : ErrorReporter.Failure;
     }
 
-    private static void WriteJson(CliIO io, IReadOnlyList<Prediction> predictions, bool withLogits)
+    private static JsonObject ToJson(Prediction p, bool withLogits)
     {
-        var array = new JsonArray();
-        foreach (var p in predictions)
+        var row = new JsonObject
         {
-            var row = new JsonObject
-            {
-                ["file"] = p.Input.Name,
-                ["label"] = p.Best.Label,
-                ["index"] = p.Best.Index,
-                ["score"] = p.Best.Probability,
-                ["top"] = new JsonArray(p.Top.Select(s => (JsonNode)new JsonObject
-                    { ["label"] = s.Label, ["index"] = s.Index, ["score"] = s.Probability }).ToArray()),
-                ["bytes_read"] = p.Input.Bytes.Length,
-                ["file_bytes"] = p.Input.OriginalLength,
-            };
-            if (p.Note is not null) row["note"] = p.Note;
-            if (withLogits) row["logits"] = new JsonArray(p.Logits.Select(l => (JsonNode)l).ToArray());
-            array.Add(row);
-        }
-        io.Out.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+            ["file"] = p.Input.Name,
+            ["label"] = p.Best.Label,
+            ["index"] = p.Best.Index,
+            ["score"] = p.Best.Probability,
+            ["top"] = new JsonArray(p.Top.Select(s => (JsonNode)new JsonObject
+                { ["label"] = s.Label, ["index"] = s.Index, ["score"] = s.Probability }).ToArray()),
+            ["bytes_read"] = p.Input.Bytes.Length,
+            ["file_bytes"] = p.Input.OriginalLength,
+        };
+        if (p.Note is not null) row["note"] = p.Note;
+        if (withLogits) row["logits"] = new JsonArray(p.Logits.Select(l => (JsonNode)l).ToArray());
+        return row;
     }
 
-    private static void WriteTable(CliIO io, IReadOnlyList<Prediction> predictions, bool withLogits, int topK)
+    private static void WriteTable(CliIO io, IReadOnlyList<Prediction> predictions, IReadOnlyList<JsonObject> errors, bool withLogits, int topK)
     {
         var table = new Table().AddColumn("file").AddColumn("class").AddColumn(new TableColumn("score").RightAligned());
         if (topK > 1) table.AddColumn("top classes");
@@ -93,6 +129,14 @@ internal static class PredictCommand
             if (topK > 1) cells.Add(Markup.Escape(string.Join(", ", p.Top.Select(s => $"{s.Label} {s.Probability:0.000}"))));
             if (withLogits) cells.Add(string.Join(" ", p.Logits.Select(l => l.ToString("0.0000"))));
             cells.Add(Markup.Escape(p.Note ?? ""));
+            table.AddRow(cells.ToArray());
+        }
+        foreach (var e in errors)
+        {
+            var cells = new List<string> { Markup.Escape(e["file"]!.GetValue<string>()), "-", "" };
+            if (topK > 1) cells.Add("");
+            if (withLogits) cells.Add("");
+            cells.Add(Markup.Escape("error: " + e["error"]!.GetValue<string>()));
             table.AddRow(cells.ToArray());
         }
         io.Console.Write(table);

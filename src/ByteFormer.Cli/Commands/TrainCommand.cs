@@ -15,7 +15,7 @@ internal static class TrainCommand
 {
     public static Command Create(CliIO io)
     {
-        var data = new Option<string>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*)", Required = true };
+        var data = new Option<string?>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own" };
         var encoding = new Option<string?>("--encoding") { Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]" };
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
@@ -54,8 +54,17 @@ internal static class TrainCommand
                 LabelSmoothing = parse.GetValue(smoothing), EmaMomentum = parse.GetValue(emaMomentum), Seed = parse.GetValue(seed),
                 CheckpointEverySteps = parse.GetValue(checkpointEvery),
             };
-            var spec = new DataSpec(parse.GetValue(data)!, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
-                parse.GetValue(testLimit), !parse.GetValue(noAugment), options.Seed);
+            var dataName = parse.GetValue(data);
+            var runFolder = parse.GetValue(runDir)!;
+            DataSpec spec;
+            if (dataName is null)
+            {
+                if (!parse.GetValue(resume)) throw new ByteFormerException("--data is required (fashion-mnist or a folder)");
+                spec = ReadSpec(runFolder);
+            }
+            else
+                spec = new DataSpec(dataName, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
+                    parse.GetValue(testLimit), !parse.GetValue(noAugment), options.Seed);
             return Run(io, spec, parse.GetValue(preset)!, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
                 string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
@@ -64,6 +73,16 @@ internal static class TrainCommand
     }
 
     internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed);
+
+    private const string SpecFile = "data.json";
+
+    private static DataSpec ReadSpec(string runDir)
+    {
+        var path = Path.Combine(runDir, SpecFile);
+        if (!File.Exists(path)) throw new ByteFormerException($"{path} is missing; give --data (and --encoding) as for the original run");
+        return System.Text.Json.JsonSerializer.Deserialize<DataSpec>(File.ReadAllText(path))
+               ?? throw new ByteFormerException($"{path} is empty");
+    }
 
     private static (IByteDataset Train, IByteDataset? Test, string? Encoding) LoadData(DataSpec spec, long byteBudget)
     {
@@ -107,6 +126,12 @@ internal static class TrainCommand
             if (maxTokens is { } m) config = config with { MaxNumTokens = m };
         }
         var (train, test, encoding) = LoadData(spec, Predictor.ByteBudgetFor(config));
+        if (!resume)
+        {
+            Directory.CreateDirectory(runDir);
+            var specJson = System.Text.Json.JsonSerializer.Serialize(spec with { Seed = options.Seed });
+            AtomicFile.Write(Path.Combine(runDir, SpecFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(specJson)));
+        }
         config = config with { NClasses = train.ClassNames.Count };
         config.Validate();
         torch_seed(options.Seed);

@@ -30,7 +30,7 @@ public sealed class EncodedImageDataset(LabeledImages images, ImageEncoding enco
     {
         var image = images.Images[index];
         if (augmentation is not null)
-            image = augmentation.Apply(image, new Random(HashCode.Combine(seed, epoch, index)));
+            image = augmentation.Apply(image, new Random(Seeds.Mix(seed, epoch, index)));
         return encoding.Encode(image);
     }
 }

@@ -72,7 +72,7 @@ public sealed class BatchLoader : IDisposable
     public static int[] Shuffle(int count, int seed, int epoch)
     {
         var order = Enumerable.Range(0, count).ToArray();
-        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        new Random(Seeds.Mix(seed, epoch, 0x5eed)).Shuffle(order);
         return order;
     }
 }

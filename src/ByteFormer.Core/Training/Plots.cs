@@ -3,8 +3,29 @@ namespace ByteFormer.Training;
 /// <summary>PNG plots of a run (ScottPlot), written atomically.</summary>
 public static class Plots
 {
+    private static readonly Lazy<bool> FontReady = new(RegisterFont);
+
+    /// <summary>
+    /// The Skia build without native dependencies cannot ask fontconfig for fonts, so text would not be drawn:
+    /// register a TrueType file from the system (DejaVu Sans, Debian's fonts-dejavu-core, when present).
+    /// </summary>
+    private static bool RegisterFont()
+    {
+        const string preferred = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+        var path = File.Exists(preferred) ? preferred
+            : Directory.Exists("/usr/share/fonts") ? Directory.EnumerateFiles("/usr/share/fonts", "*.ttf", SearchOption.AllDirectories).FirstOrDefault() : null;
+        if (path is null) return false;
+        ScottPlot.Fonts.AddFontFile("ByteFormerPlots", path, false, false);
+        var bold = path.Replace(".ttf", "-Bold.ttf");                               // axis labels are bold
+        ScottPlot.Fonts.AddFontFile("ByteFormerPlots", File.Exists(bold) ? bold : path, true, false);
+        ScottPlot.Fonts.Default = "ByteFormerPlots";
+        ScottPlot.Fonts.Sans = "ByteFormerPlots";
+        return true;
+    }
+
     public static void TrainingCurves(IReadOnlyList<EpochMetrics> history, string path)
     {
+        _ = FontReady.Value;
         var plot = new ScottPlot.Plot();
         var epochs = history.Select(h => (double)h.Epoch).ToArray();
         var trainAcc = plot.Add.Scatter(epochs, history.Select(h => h.TrainAccuracy * 100).ToArray());
@@ -34,6 +55,7 @@ public static class Plots
             var total = Math.Max(1, confusion[i].Sum());
             for (var j = 0; j < n; j++) data[i, j] = 100.0 * confusion[i][j] / total;
         }
+        _ = FontReady.Value;
         var plot = new ScottPlot.Plot();
         var heat = plot.Add.Heatmap(data);
         heat.Colormap = new ScottPlot.Colormaps.Viridis();
@@ -48,6 +70,7 @@ public static class Plots
 
     private static void SavePng(ScottPlot.Plot plot, string path, int width, int height)
     {
+        _ = FontReady.Value;
         var bytes = plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png);
         AtomicFile.Write(path, s => s.Write(bytes));
     }

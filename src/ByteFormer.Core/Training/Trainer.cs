@@ -111,7 +111,7 @@ public sealed class Trainer
                     }
                     var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
                     foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                    torch.manual_seed(HashCode.Combine(options.Seed, state.Step));          // dropout/drop-path per step
+                    torch.manual_seed(Seeds.Mix(options.Seed, state.Step));          // dropout/drop-path per step
                     using (var scope = NewDisposeScope())
                     {
                         optimizer.zero_grad();

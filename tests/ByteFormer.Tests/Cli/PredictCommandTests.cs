@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using ByteFormer.Inference;
+using ByteFormer.Model;
+
+namespace ByteFormer.Tests.Cli;
+
+public class PredictCommandTests
+{
+    private static string SmallModel(TempDir dir)
+    {
+        var path = dir.File("m.safetensors");
+        TorchSharp.torch.manual_seed(1);
+        using var model = new ByteFormerModel(ByteFormerConfig.Preset("nano") with { MaxNumTokens = 64, NClasses = 3 });
+        ModelFile.Save(path, model, ["a", "b", "c"]);
+        return path;
+    }
+
+    [Fact]
+    public void Folders_are_classified_with_r_and_refused_without()
+    {
+        using var dir = new TempDir();
+        var model = SmallModel(dir);
+        Directory.CreateDirectory(dir.File("in/sub"));
+        File.WriteAllBytes(dir.File("in/1.bin"), new byte[50]);
+        File.WriteAllBytes(dir.File("in/sub/2.bin"), new byte[70]);
+        var r = CliRunner.Run("predict", model, dir.File("in"), "-r", "--jsonl");
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.EndsWith("1.bin", lines[0]["file"]!.GetValue<string>());
+        Assert.Contains(lines[0]["label"]!.GetValue<string>(), new[] { "a", "b", "c" });
+
+        var without = CliRunner.Run("predict", model, dir.File("in"));
+        CliRunner.AssertCleanFailure(without, "use -r");
+    }
+
+    [Fact]
+    public void An_unreadable_file_gets_an_error_row_and_the_rest_are_classified()
+    {
+        using var dir = new TempDir();
+        var model = SmallModel(dir);
+        File.WriteAllBytes(dir.File("ok.bin"), new byte[50]);
+        var r = CliRunner.Run("predict", model, dir.File("missing.bin"), dir.File("ok.bin"), "--json", "--top-k", "2");
+        CliRunner.AssertCleanFailure(r, "no such file");
+        var rows = JsonNode.Parse(r.Out)!.AsArray();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(2, rows[0]!["top"]!.AsArray().Count);
+        Assert.Contains("no such file", rows[1]!["error"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_table_shows_one_row_per_file()
+    {
+        using var dir = new TempDir();
+        var model = SmallModel(dir);
+        File.WriteAllBytes(dir.File("x.tiff"), new byte[40]);
+        var r = CliRunner.Run("predict", model, dir.File("x.tiff"));
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("x.tiff", r.Out);
+        Assert.Contains("score", r.Out);
+    }
+}
