@@ -1,6 +1,55 @@
-using ByteFormer.Training;
-var h = new List<EpochMetrics> { new(1, 10, 1e-3, 1.2, 0.66, 99, 280, 700, 0.67, 0.74, 0.97, 350), new(2, 20, 9e-4, 1.0, 0.75, 99, 280, 980, 0.78, 0.80, 0.7, 350) };
-Plots.TrainingCurves(h, "/tmp/curves.png");
-var conf = Enumerable.Range(0, 10).Select(i => Enumerable.Range(0, 10).Select(j => i == j ? 90 : 1).ToArray()).ToArray();
-conf[6][0] = 30;
-Plots.ConfusionMatrix(conf, ByteFormer.Data.FashionMnist.ClassNames, "/tmp/conf.png");
+// Side-by-side micro-benchmarks of the choices docs/performance.md describes, each printed as a ratio
+// measured in one run (these machines are shared and noisy). The full report is `byteformer bench`.
+//   dotnet run -c Release --project bench/ByteFormer.Benchmarks [-- --seconds S]
+using System.Diagnostics;
+using ByteFormer;
+using ByteFormer.Benchmarking;
+using ByteFormer.Model;
+using static TorchSharp.torch;
+
+var seconds = args.Length == 2 && args[0] == "--seconds" ? double.Parse(args[1]) : 3.0;
+Console.WriteLine($"allocator tuned: {TorchRuntime.Configure()}, threads: {get_num_threads()}");
+
+var config = Throughput.BenchConfig(AttentionSemantics.Masked);
+using var model = new ByteFormerModel(config);
+model.eval();
+
+// 1. Token reduction: table look-ups against embedding + Conv1d, inference and training.
+foreach (var (bytes, batch) in new[] { (150_668L, 1), (10_000L, 8) })
+{
+    using var ids = randint(0, 256, [batch, bytes]);
+    double Time(Func<Tensor> f, bool backward)
+    {
+        void Once()
+        {
+            using var scope = NewDisposeScope();
+            var y = f();
+            if (backward) y.square().mean().backward();
+        }
+        Once();
+        var sw = Stopwatch.StartNew();
+        var n = 0;
+        while (n < 2 || sw.Elapsed.TotalSeconds < seconds) { Once(); n++; }
+        return sw.Elapsed.TotalMilliseconds / n;
+    }
+    var e = randn(257, config.EmbedDim).requires_grad_();
+    var w = (randn(config.EmbedDim, config.EmbedDim, config.ConvKernelSize) * 0.01).requires_grad_();
+    Tensor Plain() => nn.functional.conv1d(e.index_select(0, ids.reshape(-1)).view(batch, bytes, -1).permute(0, 2, 1).contiguous(),
+        w, stride: config.ConvStride).permute(0, 2, 1);
+    Tensor Fused() => FusedTokenReduction.Apply(ids, FusedTokenReduction.BuildTable(e, w), config.ConvStride);
+    foreach (var backward in new[] { false, true })
+    {
+        double plain, fused;
+        if (backward) { plain = Time(Plain, true); fused = Time(Fused, true); }
+        else { using var _ = no_grad(); plain = Time(Plain, false); fused = Time(Fused, false); }
+        Console.WriteLine($"token reduction {bytes} B x{batch} {(backward ? "fwd+bwd" : "fwd    ")}: conv {plain,8:F1} ms, tables {fused,8:F1} ms, {plain / fused,5:F1}x");
+    }
+}
+
+// 2. Attention semantics on short inputs: masked (no window padding) against CoreNet's (pads to 128).
+using var corenet = new ByteFormerModel(config with { Semantics = AttentionSemantics.Corenet });
+corenet.load_state_dict(model.state_dict());
+corenet.InvalidateCaches();
+var masked = Throughput.ForwardSamplesPerS(model, 1000, 8, seconds);
+var reference = Throughput.ForwardSamplesPerS(corenet, 1000, 8, seconds);
+Console.WriteLine($"forward 1000 B x8: masked {masked:F1}/s, corenet {reference:F1}/s, {masked / reference:F1}x");

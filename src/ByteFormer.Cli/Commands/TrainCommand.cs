@@ -134,26 +134,46 @@ internal static class TrainCommand
         }
         config = config with { NClasses = train.ClassNames.Count };
         config.Validate();
-        torch_seed(options.Seed);
-        using var model = new ByteFormerModel(config);
-        var observer = new ConsoleObserver(io);
-        var trainer = new Trainer(model, train, test, options, runDir, observer);
-        if (resume) trainer.Resume();
-        io.Err.WriteLine($"Training {config.Mode} ({config.CountParameters().Total:N0} parameters, k {config.ConvKernelSize}, " +
-                         $"{config.Semantics.ToString().ToLowerInvariant()} semantics) on {train.Count:N0} samples: {train.Describe}; " +
-                         $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        var observer = new ConsoleObserver(io);
+        ByteFormerModel? model = null;
+        Trainer? trainer = null;
         bool finished;
         try
         {
-            finished = trainer.Run(cancel.Token);
+            for (var attempt = 0; ; attempt++)
+            {
+                torch_seed(options.Seed);
+                model = new ByteFormerModel(config);
+                trainer = new Trainer(model, train, test, options, runDir, observer);
+                if (resume || attempt > 0) trainer.Resume();
+                if (attempt == 0)
+                    io.Err.WriteLine($"Training {config.Mode} ({config.CountParameters().Total:N0} parameters, k {config.ConvKernelSize}, " +
+                                     $"{config.Semantics.ToString().ToLowerInvariant()} semantics) on {train.Count:N0} samples: {train.Describe}; " +
+                                     $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
+                try
+                {
+                    finished = trainer.Run(cancel.Token);
+                    break;
+                }
+                catch (System.Runtime.InteropServices.ExternalException e) when (attempt < MaxRecoveries && File.Exists(checkpoint))
+                {
+                    // A native failure mid-run (see Training.AdamW's remarks on TorchSharp's scalars): the run is
+                    // deterministic per step, so continuing from the last checkpoint reaches the same weights.
+                    io.Err.WriteLine($"libtorch failed ({e.Message.Split('\n')[0].Trim()}); continuing from the last checkpoint ({attempt + 1}/{MaxRecoveries})");
+                    trainer.Dispose();
+                    model.Dispose();
+                }
+            }
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
+        using var _ = model;
+        using var __ = trainer;
         if (!finished) return 130;
 
         var metadata = new Dictionary<string, string>
@@ -175,6 +195,8 @@ internal static class TrainCommand
         io.Out.WriteLine($"Wrote {modelPath}" + (output is null ? "" : $" and {output}") + $"; metrics in {trainer.MetricsPath}, curves in {trainer.PlotPath}");
         return 0;
     }
+
+    private const int MaxRecoveries = 3;
 
     private static void torch_seed(int seed) => TorchSharp.torch.manual_seed(seed);
 

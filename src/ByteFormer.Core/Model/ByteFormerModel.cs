@@ -93,10 +93,13 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
                 $"inputs of {n} bytes give {convTokens} tokens, more than the {pos_embed.Rows} positions of this model");
 
         var tap = Tap;
-        var isPadding = tokens.lt(0);                                                    // -1 (any negative) pads
+        // Scalars are created explicitly and kept alive across the native calls (see Training.AdamW's remarks).
+        using var zero = 0.ToScalar();
+        using var paddingRow = (cfg.VocabSize - 1).ToScalar();
+        var isPadding = tokens.lt(zero);                                                 // -1 (any negative) pads
         lengths = cfg.Semantics == AttentionSemantics.Masked ? TokenLengths(isPadding.logical_not().sum(1)) : null;
 
-        var ids = tokens.masked_fill(isPadding, cfg.VocabSize - 1);                     // pad -> row 256
+        var ids = tokens.masked_fill(isPadding, paddingRow);                            // pad -> row 256
         Tensor x;
         if (UseFusedTokenReduction)
         {
@@ -182,8 +185,11 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
     /// <summary>Conv tokens made only of real bytes: floor((L - k) / s) + 1, at least 1.</summary>
     private Tensor TokenLengths(Tensor byteLengths)
     {
-        var k = Config.ConvKernelSize;
-        return (byteLengths - k).clamp_min(0).div(Config.ConvStride, RoundingMode.floor) + 1;
+        using var k = Config.ConvKernelSize.ToScalar();
+        using var zero = 0.ToScalar();
+        using var stride = Config.ConvStride.ToScalar();
+        using var one = 1.ToScalar();
+        return (byteLengths - k).clamp_min(zero).div(stride, RoundingMode.floor) + one;
     }
 
     /// <summary>CoreNet's float mask layout (0 keep, -inf padding) for tapping; all zeros in CoreNet semantics.</summary>

@@ -38,6 +38,7 @@ public sealed class ReferenceLayerNorm : nn.Module<Tensor, Tensor>
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[1] = features;
-        return (x - mean) / (std + Eps) * weight.reshape(shape) + bias.reshape(shape);
+        using var eps = Eps.ToScalar();
+        return (x - mean) / (std + eps) * weight.reshape(shape) + bias.reshape(shape);
     }
 }

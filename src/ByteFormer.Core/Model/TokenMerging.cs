@@ -36,6 +36,9 @@ public sealed class TokenMerging : nn.Module<Tensor, Tensor>
             x = nn.functional.pad(x, [0, 0, 0, 1]);
         var pairs = x.unfold(1, 2, 2).reshape(b, (n + 1) / 2, 2 * c);            // [B, N/2, 2C] interleaved
         var merged = norm.call(reduction.call(pairs));
-        return (merged, lengths is null ? null : (lengths + 1).div(2, RoundingMode.floor));
+        if (lengths is null) return (merged, null);
+        using var one = 1.ToScalar();
+        using var two = 2.ToScalar();
+        return (merged, (lengths + one).div(two, RoundingMode.floor));
     }
 }

@@ -38,10 +38,15 @@ public static class WindowPartition
     {
         var device = lengths.device;
         long b = lengths.shape[0], windowsPerRow = paddedLength / windowLength;
-        var original = (arange(paddedLength, int64, device) + shift).remainder(paddedLength); // rolled position -> original
+        // Scalars explicit and alive across the native calls (see Training.AdamW's remarks).
+        using var s = shift.ToScalar();
+        using var np = paddedLength.ToScalar();
+        using var w = window.ToScalar();
+        using var head = (-1).ToScalar();
+        var original = (arange(paddedLength, int64, device) + s).remainder(np);      // rolled position -> original
         var segment = shift > 0
-            ? where(original < shift, full_like(original, -1), (original - shift).div(window, RoundingMode.floor))
-            : original.div(window, RoundingMode.floor);
+            ? where(original.lt(s), full_like(original, head), (original - s).div(w, RoundingMode.floor))
+            : original.div(w, RoundingMode.floor);
         var seg = segment.view(windowsPerRow, windowLength);
         var sameSegment = seg.unsqueeze(2).eq(seg.unsqueeze(1));                   // [nW, W, W]
         var keyValid = original.unsqueeze(0) < lengths.unsqueeze(1);                // [B, Np]

@@ -66,7 +66,8 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
     {
         if (!training || dropPath <= 0) return branch;
         var keep = 1.0 - dropPath;
-        var mask = empty(branch.shape[0], 1, 1, device: branch.device).bernoulli_(keep).div_(keep);
+        using var scale = keep.ToScalar();
+        var mask = empty(branch.shape[0], 1, 1, device: branch.device).bernoulli_(keep).div_(scale);
         return branch * mask;
     }
 }

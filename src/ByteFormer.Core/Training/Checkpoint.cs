@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using ByteFormer.Interop;
 using ByteFormer.Model;
-using TorchSharp.Modules;
 
 namespace ByteFormer.Training;
 
@@ -27,7 +26,7 @@ public static class Checkpoint
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static void Save(string path, TrainingState state, TrainOptions options, ByteFormerModel model,
-        ByteFormerModel? ema, OptimizerHelper optimizer, IReadOnlyList<string> labels)
+        ByteFormerModel? ema, AdamW optimizer, IReadOnlyList<string> labels)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -46,7 +45,7 @@ public static class Checkpoint
             Entry("optimizer.bin", s =>
             {
                 using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-                optimizer.save_state_dict(w);
+                optimizer.Save(w);
             });
         });
     }
@@ -62,7 +61,7 @@ public static class Checkpoint
     }
 
     /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>
-    public static TrainingState Restore(string path, ByteFormerModel model, ByteFormerModel? ema, OptimizerHelper optimizer)
+    public static TrainingState Restore(string path, ByteFormerModel model, ByteFormerModel? ema, AdamW optimizer)
     {
         using var zip = Open(path);
         Load(zip, "model.safetensors", model, path);
@@ -73,7 +72,7 @@ public static class Checkpoint
             using (var e = entry.Open()) e.CopyTo(s);
             s.Position = 0;
             using var r = new BinaryReader(s);
-            optimizer.load_state_dict(r);
+            optimizer.Load(r);
         }
         return JsonSerializer.Deserialize<TrainingState>(ReadText(zip, "state.json", path))
                ?? throw new CheckpointException($"{path}: empty state");

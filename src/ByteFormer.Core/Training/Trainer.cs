@@ -16,7 +16,7 @@ namespace ByteFormer.Training;
 /// <c>metrics.jsonl</c> and <c>curves.png</c>. Data order, augmentation and dropout are seeded per
 /// (epoch, step), so a resumed run reaches the same weights as an unbroken one.
 /// </summary>
-public sealed class Trainer
+public sealed class Trainer : IDisposable
 {
     private readonly ByteFormerModel model;
     private readonly ByteFormerModel? ema;
@@ -25,7 +25,7 @@ public sealed class Trainer
     private readonly TrainOptions options;
     private readonly string runDir;
     private readonly ITrainingObserver observer;
-    private readonly OptimizerHelper optimizer;
+    private readonly AdamW optimizer;
     private TrainingState state = new();
 
     public Trainer(ByteFormerModel model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
@@ -45,12 +45,7 @@ public sealed class Trainer
         var named = model.named_parameters().ToList();
         var decay = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
         var noDecay = named.Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
-        var groups = new List<AdamW.ParamGroup>
-        {
-            new(decay, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = options.WeightDecay }),
-            new(noDecay, new AdamW.Options { LearningRate = options.LearningRate, weight_decay = 0 }),
-        };
-        optimizer = optim.AdamW(groups, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
+        optimizer = new AdamW([(decay, options.WeightDecay), (noDecay, 0.0)], options.LearningRate);
 
         if (options.EmaMomentum > 0)
         {
@@ -110,11 +105,11 @@ public sealed class Trainer
                         return false;
                     }
                     var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
-                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                    optimizer.LearningRate = lr;
                     torch.manual_seed(Seeds.Mix(options.Seed, state.Step));          // dropout/drop-path per step
                     using (var scope = NewDisposeScope())
                     {
-                        optimizer.zero_grad();
+                        optimizer.ZeroGrad();
                         for (var a = 0; a < accum; a++)
                         {
                             var batch = loader.Next();
@@ -122,13 +117,18 @@ public sealed class Trainer
                             var target = tensor(batch.Labels);
                             var logits = model.call(tokens);
                             var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
-                            (loss / accum).backward();
+                            if (accum == 1) loss.backward();
+                            else
+                            {
+                                using var share = (1.0 / accum).ToScalar();          // explicit: see AdamW's remarks
+                                loss.mul(share).backward();
+                            }
                             lossSum += loss.item<float>() * micro;
                             hits += logits.argmax(1).eq(target).sum().item<long>();
                             seen += micro;
                         }
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
-                        optimizer.step();
+                        optimizer.Step();
                         UpdateEma();
                     }
                     state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
@@ -156,13 +156,20 @@ public sealed class Trainer
         return true;
     }
 
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        ema?.Dispose();
+    }
+
     private void UpdateEma()
     {
         if (ema is null) return;
         using var _ = no_grad();
-        var m = options.EmaMomentum;
+        using var keep = (1 - options.EmaMomentum).ToScalar();                  // explicit: see AdamW's remarks
+        using var take = options.EmaMomentum.ToScalar();
         foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
-            e.mul_(1 - m).add_(p.detach(), alpha: m);
+            e.mul_(keep).add_(p, alpha: take);
         ema.InvalidateCaches();
     }
 

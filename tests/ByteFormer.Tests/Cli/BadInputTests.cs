@@ -31,8 +31,10 @@ public class BadInputTests
         File.WriteAllBytes(dir.File("ok.bin"), new byte[300]);
         var r = CliRunner.Run("predict", model, dir.File("empty.bin"), dir.File("ok.bin"), "--json");
         CliRunner.AssertCleanFailure(r, "empty file");
-        Assert.Contains("ok.bin", r.Out);
-        Assert.DoesNotContain("empty.bin", r.Out);
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray();
+        Assert.EndsWith("ok.bin", rows[0]!["file"]!.GetValue<string>());
+        Assert.NotNull(rows[0]!["label"]);
+        Assert.Contains("empty file", rows[1]!["error"]!.GetValue<string>());
     }
 
     [Fact]
