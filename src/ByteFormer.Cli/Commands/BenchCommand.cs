@@ -37,7 +37,7 @@ internal static class BenchCommand
         var report = Throughput.Run(seconds, leakSteps, asJson ? null : m => io.Err.WriteLine($"  measuring {m} ..."), extra);
         if (asJson)
         {
-            var node = JsonSerializer.SerializeToNode(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!;
+            var node = JsonSerializer.SerializeToNode(report)!;
             io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using ByteFormer.Bytes;
 using ByteFormer.Model;
 using TorchSharp;
@@ -7,12 +8,23 @@ using static TorchSharp.torch;
 namespace ByteFormer.Benchmarking;
 
 /// <summary>One measured case.</summary>
-public sealed record BenchCase(string Name, double SamplesPerS, double GflopPerSample, double EffectiveFractionOfPeak, string Note = "");
+public sealed record BenchCase(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("samples_per_s")] double SamplesPerS,
+    [property: JsonPropertyName("gflop_per_sample")] double GflopPerSample,
+    [property: JsonPropertyName("effective_fraction_of_peak")] double EffectiveFractionOfPeak,
+    [property: JsonPropertyName("note")] string Note = "");
 
 /// <summary>What <see cref="Throughput.Run"/> measured, in one run on this machine.</summary>
 public sealed record BenchReport(
-    DateTime Date, string Machine, int Threads, double GemmPeakGflops, IReadOnlyList<BenchCase> Cases,
-    double PeakRssMb, double RssGrowthMbPer1000Steps, IReadOnlyDictionary<string, double?> Extra);
+    [property: JsonPropertyName("date")] DateTime Date,
+    [property: JsonPropertyName("machine")] string Machine,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("gemm_peak_gflops")] double GemmPeakGflops,
+    [property: JsonPropertyName("cases")] IReadOnlyList<BenchCase> Cases,
+    [property: JsonPropertyName("peak_rss_mb")] double PeakRssMb,
+    [property: JsonPropertyName("rss_growth_mb_per_1000_steps")] double RssGrowthMbPer1000Steps,
+    [property: JsonPropertyName("extra")] IReadOnlyDictionary<string, double?> Extra);
 
 /// <summary>
 /// Measures the model against the machine's own limit: the fp32 GEMM speed of libtorch on 2048² matrices
@@ -65,6 +77,22 @@ public static class Throughput
         {
             progress?.Invoke($"training step {bytes} bytes, batch 8");
             Add($"train_{bytes}B_batch8", TrainSamplesPerS(masked, bytes, 8, seconds), FlopCount.TrainingStep(masked.Config, bytes));
+        }
+
+        if (threads > 1)
+        {
+            // Thread count chosen by measurement: the same training case on one thread.
+            progress?.Invoke("training step 1000 bytes, batch 8, one thread");
+            set_num_threads(1);
+            try
+            {
+                Add("train_1000B_batch8_1thread", TrainSamplesPerS(masked, 1000, 8, seconds), FlopCount.TrainingStep(masked.Config, 1000),
+                    $"set_num_threads(1) instead of {threads}");
+            }
+            finally
+            {
+                set_num_threads(threads);
+            }
         }
 
         var extra = new Dictionary<string, double?>();
