@@ -145,7 +145,7 @@ internal static class TrainCommand
         {
             for (var attempt = 0; ; attempt++)
             {
-                torch_seed(options.Seed);
+                TorchSharp.torch.manual_seed(options.Seed);                     // same initial weights on every attempt
                 model = new ByteFormerModel(config);
                 trainer = new Trainer(model, train, test, options, runDir, observer);
                 if (resume || attempt > 0) trainer.Resume();
@@ -198,7 +198,6 @@ internal static class TrainCommand
 
     private const int MaxRecoveries = 3;
 
-    private static void torch_seed(int seed) => TorchSharp.torch.manual_seed(seed);
 
     /// <summary>Progress as log lines (one every 30 s and per epoch), readable in a terminal and in nohup logs.</summary>
     private sealed class ConsoleObserver(CliIO io) : ITrainingObserver

@@ -67,13 +67,14 @@ public static class Safetensors
                 if (offsets is not { Length: 2 } || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                     throw Corrupt(sourceName, $"tensor '{name}' lies outside the file (truncated?)");
                 long numel = shape.Aggregate(1L, (a, b) => a * b);
-                int size = ElementSize(dtype, name, sourceName);
+                var kind = Kind(dtype, name, sourceName);
+                int size = FloatDecoding.Size(kind);
                 if (numel < 0 || numel * size != offsets[1] - offsets[0])
                     throw Corrupt(sourceName, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}] of {dtype}");
                 stream.Position = dataStart + offsets[0];
                 var raw = new byte[offsets[1] - offsets[0]];
                 stream.ReadExactly(raw);
-                tensors.Add(name, ToFloatTensor(raw, dtype, shape));
+                tensors.Add(name, tensor(FloatDecoding.ToFloat32(raw, kind), shape));
             }
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or EndOfStreamException)
@@ -135,25 +136,14 @@ public static class Safetensors
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
     }
 
-    private static int ElementSize(string dtype, string name, string source) => dtype switch
+    private static FloatKind Kind(string dtype, string name, string source) => dtype switch
     {
-        "F32" => 4,
-        "F64" => 8,
-        "F16" or "BF16" => 2,
+        "F32" => FloatKind.F32,
+        "F64" => FloatKind.F64,
+        "F16" => FloatKind.F16,
+        "BF16" => FloatKind.BF16,
         _ => throw new CheckpointException($"{source}: tensor '{name}' has dtype {dtype}; ByteFormer weights are floating point"),
     };
-
-    private static Tensor ToFloatTensor(byte[] raw, string dtype, long[] shape)
-    {
-        float[] values = dtype switch
-        {
-            "F32" => MemoryMarshal.Cast<byte, float>(raw).ToArray(),
-            "F64" => MemoryMarshal.Cast<byte, double>(raw).ToArray().Select(d => (float)d).ToArray(),
-            "F16" => MemoryMarshal.Cast<byte, Half>(raw).ToArray().Select(h => (float)h).ToArray(),
-            _ => MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(),
-        };
-        return tensor(values, shape);
-    }
 
     private static CheckpointException Corrupt(string source, string why) =>
         new($"{source} is not a valid safetensors file: {why}");

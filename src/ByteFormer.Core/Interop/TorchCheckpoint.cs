@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Runtime.InteropServices;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -102,14 +101,15 @@ public static class TorchCheckpoint
         if (t.Shape.Any(d => d == 0)) needed = 0;
         if (needed > elements)
             throw new CheckpointException($"{path}: storage of '{name}' has {elements} elements, its shape needs {needed} (truncated?)");
-        float[] values = t.Storage.Type switch
+        FloatKind kind = t.Storage.Type switch
         {
-            "FloatStorage" => MemoryMarshal.Cast<byte, float>(raw).ToArray(),
-            "DoubleStorage" => MemoryMarshal.Cast<byte, double>(raw).ToArray().Select(d => (float)d).ToArray(),
-            "HalfStorage" => MemoryMarshal.Cast<byte, Half>(raw).ToArray().Select(h => (float)h).ToArray(),
-            "BFloat16Storage" => MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(),
+            "FloatStorage" => FloatKind.F32,
+            "DoubleStorage" => FloatKind.F64,
+            "HalfStorage" => FloatKind.F16,
+            "BFloat16Storage" => FloatKind.BF16,
             _ => throw new CheckpointException($"{path}: tensor '{name}' is a {t.Storage.Type}; ByteFormer weights are floating point"),
         };
+        var values = FloatDecoding.ToFloat32(raw, kind);
         using var flat = tensor(values);
         return flat.as_strided(t.Shape, t.Stride, t.Offset).contiguous();
     }
