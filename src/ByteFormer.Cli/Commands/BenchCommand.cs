@@ -21,17 +21,25 @@ internal static class BenchCommand
         var leakSteps = new Option<int>("--leak-steps") { Description = "Training steps for the memory-growth check", DefaultValueFactory = _ => 1000 };
         var model = new Option<string?>("--model") { Description = "Also time this model file on the files in --samples (latency and files/s)" };
         var samples = new Option<string?>("--samples") { Description = "Folder of files for --model" };
-        var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples };
+        var modelOnly = new Option<bool>("--model-only") { Description = "Time only --model on --samples (skip the BF-Ti cases)" };
+        var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples, modelOnly };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(json), parse.GetValue(seconds),
-            parse.GetValue(leakSteps), parse.GetValue(model), parse.GetValue(samples))));
+            parse.GetValue(leakSteps), parse.GetValue(model), parse.GetValue(samples), parse.GetValue(modelOnly))));
         return command;
     }
 
-    private static int Run(CliIO io, bool asJson, double seconds, int leakSteps, string? modelPath, string? samplesDir)
+    private static int Run(CliIO io, bool asJson, double seconds, int leakSteps, string? modelPath, string? samplesDir, bool modelOnly)
     {
         if (seconds <= 0 || leakSteps < 1) throw new ByteFormerException("--seconds and --leak-steps must be positive");
-        if (modelPath is not null && (samplesDir is null || !Directory.Exists(samplesDir)))
+        if ((modelPath is not null || modelOnly) && (modelPath is null || samplesDir is null || !Directory.Exists(samplesDir)))
             throw new ByteFormerException("--model needs --samples pointing at a folder of files");
+        if (modelOnly)
+        {
+            var results = ModelCases(modelPath!, samplesDir!, seconds).ToDictionary(c => c.Item1, c => c.Item2());
+            if (asJson) io.Out.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            else foreach (var (name, value) in results) io.Console.WriteLine($"{name}: {value:F2}");
+            return 0;
+        }
         Func<(string, Func<double>)[]> extra = () =>
             [.. DataCases(seconds), .. modelPath is null ? [] : ModelCases(modelPath, samplesDir!, seconds)];
         var report = Throughput.Run(seconds, leakSteps, asJson ? null : m => io.Err.WriteLine($"  measuring {m} ..."), extra);

@@ -26,12 +26,12 @@ internal static class CommonOptions
     }
 
     /// <summary>A model file, or else a preset name: the two things <c>info</c> describes.</summary>
-    public static (ByteFormerConfig Config, LoadedModel? Loaded) ModelOrPreset(string target)
+    public static (ByteFormerConfig? Config, LoadedModel? Loaded) ModelOrPreset(string target)
     {
         if (File.Exists(target) || Directory.Exists(target) || target.Contains('/') || target.Contains('.'))
         {
             var loaded = ModelFile.Load(target);
-            return (loaded.Model.Config, loaded);
+            return ((loaded.Model as ByteFormerModel)?.Config, loaded);
         }
         if (ByteFormerConfig.PresetNames.Contains(target.ToLowerInvariant()))
             return (ByteFormerConfig.Preset(target), null);

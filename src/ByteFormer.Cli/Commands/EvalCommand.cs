@@ -30,8 +30,8 @@ internal static class EvalCommand
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
-        var dataset = new FolderDataset(dataDir, Predictor.ByteBudgetFor(loaded.Model.Config), loaded.Labels);
-        if (dataset.SkippedEmpty > 0) io.Err.WriteLine($"byteformer: skipped {dataset.SkippedEmpty} empty files");
+        var dataset = new FolderDataset(dataDir, loaded.Model.ByteBudget, loaded.Labels);
+        if (dataset.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
         var result = Evaluator.Evaluate(loaded.Model, dataset, batchSize);
         var node = ToJson(modelPath, dataDir, result);
         if (reportDir is not null)

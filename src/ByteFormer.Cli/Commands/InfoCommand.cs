@@ -32,8 +32,9 @@ internal static class InfoCommand
     private static int Run(CliIO io, string target, long bytes, bool asJson)
     {
         if (bytes <= 0) throw new ByteFormerException($"--bytes must be positive, got {bytes}");
-        var (config, loaded) = CommonOptions.ModelOrPreset(target);
+        var (maybeConfig, loaded) = CommonOptions.ModelOrPreset(target);
         using var _ = loaded?.Model;
+        if (maybeConfig is not { } config) return RunOther(io, target, loaded!, asJson);
         var counts = config.CountParameters();
         var trace = TokenTrace.For(config, bytes);
         long budget = Predictor.ByteBudgetFor(config);
@@ -89,4 +90,32 @@ internal static class InfoCommand
 
     private static string Shorten(IReadOnlyList<string> labels) =>
         labels.Count <= 6 ? string.Join(", ", labels) : string.Join(", ", labels.Take(5)) + $", … ({labels.Count - 5} more)";
+
+    /// <summary>A model file of another architecture (the pixel baseline): its configuration, size and labels.</summary>
+    private static int RunOther(CliIO io, string target, LoadedModel loaded, bool asJson)
+    {
+        var parameters = loaded.Model.parameters().Sum(p => p.numel());
+        if (asJson)
+        {
+            var obj = new JsonObject
+            {
+                ["source"] = target,
+                ["architecture"] = loaded.Model.Architecture,
+                ["config"] = JsonNode.Parse(loaded.Model.ConfigJson()),
+                ["labels"] = new JsonArray(loaded.Labels.Select(l => (JsonNode)l!).ToArray()),
+                ["parameters"] = parameters,
+                ["byte_budget"] = loaded.Model.ByteBudget,
+            };
+            io.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        io.Console.WriteLine($"Model file {target} ({loaded.Labels.Count} classes: {Shorten(loaded.Labels)})");
+        var table = new Table().AddColumn("setting").AddColumn("value");
+        table.AddRow("architecture", loaded.Model.Architecture);
+        table.AddRow("configuration", Markup.Escape(loaded.Model.ConfigJson()));
+        table.AddRow("parameters", $"{parameters:N0}");
+        table.AddRow("byte budget per input", $"{loaded.Model.ByteBudget:N0}");
+        io.Console.Write(table);
+        return 0;
+    }
 }

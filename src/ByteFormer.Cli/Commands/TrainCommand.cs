@@ -20,8 +20,21 @@ internal static class TrainCommand
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
         var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
-        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pixel augmentation before encoding" };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Same as --augment none" };
+        var augment = new Option<string>("--augment")
+        {
+            Description = "Pixel augmentation before encoding: full (crop, flip, random erasing), light (crop, flip) or none",
+            DefaultValueFactory = _ => "full",
+        };
+        augment.AcceptOnlyFromAmong("full", "light", "none");
         var preset = new Option<string>("--preset") { Description = $"Model size: {string.Join(", ", ByteFormerConfig.PresetNames)}", DefaultValueFactory = _ => "micro" };
+        var architecture = new Option<string>("--architecture")
+        {
+            Description = "byteformer, or pixel-vit: the pixel-space baseline (a ViT of the preset's width and depth on raw fHWC pixel files)",
+            DefaultValueFactory = _ => "byteformer",
+        };
+        architecture.AcceptOnlyFromAmong("byteformer", "pixel-vit");
+        var patch = new Option<int>("--patch") { Description = "pixel-vit: patch size in pixels", DefaultValueFactory = _ => 4 };
         var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2)" };
         var window = new Option<int?>("--window") { Description = "Window size for every layer (shifts become half of it)" };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "Positional table rows" };
@@ -41,7 +54,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core)" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
-            data, encoding, source, trainLimit, testLimit, noAugment, preset, kernel, window, maxTokens, epochs, batch, accum,
+            data, encoding, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
@@ -64,15 +77,29 @@ internal static class TrainCommand
             }
             else
                 spec = new DataSpec(dataName, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
-                    parse.GetValue(testLimit), !parse.GetValue(noAugment), options.Seed);
-            return Run(io, spec, parse.GetValue(preset)!, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
+                    parse.GetValue(testLimit), true, options.Seed,
+                    parse.GetValue(noAugment) ? "none" : parse.GetValue(augment));
+            var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
+            return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
                 string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         }));
         return command;
     }
 
-    internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed);
+    /// <summary>What a run trains on; stored as the run's data.json so --resume needs no data options.</summary>
+    /// <remarks><c>Augment</c> is the field of runs written before <c>Augmentation</c> existed (true meant full).</remarks>
+    internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed,
+        string? Augmentation = null)
+    {
+        public ImageAugmentation? AugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
+        {
+            "full" => new ImageAugmentation(),
+            "light" => ImageAugmentation.Light,
+            "none" => null,
+            var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+        };
+    }
 
     private const string SpecFile = "data.json";
 
@@ -84,14 +111,14 @@ internal static class TrainCommand
                ?? throw new ByteFormerException($"{path} is empty");
     }
 
-    private static (IByteDataset Train, IByteDataset? Test, string? Encoding) LoadData(DataSpec spec, long byteBudget)
+    private static (IByteDataset Train, IByteDataset? Test, string? Encoding) LoadData(CliIO io, DataSpec spec, long byteBudget)
     {
         if (spec.Data == "fashion-mnist")
         {
             var encoding = ImageEncoding.Parse(spec.Encoding ?? throw new ByteFormerException("--data fashion-mnist needs --encoding"));
             var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
-            return (new EncodedImageDataset(train, encoding, spec.Augment ? new ImageAugmentation() : null, spec.Seed, "fashion-mnist train"),
+            return (new EncodedImageDataset(train, encoding, spec.AugmentationPolicy, spec.Seed, "fashion-mnist train"),
                     new EncodedImageDataset(test, encoding, null, spec.Seed, "fashion-mnist test"), encoding.ToString());
         }
         if (spec.Encoding is not null) throw new ByteFormerException("--encoding applies to --data fashion-mnist only; a folder's files are used as they are");
@@ -100,45 +127,68 @@ internal static class TrainCommand
         var trainSet = new FolderDataset(trainDir, byteBudget);
         var testDir = Path.Combine(spec.Data, "test");
         var testSet = Directory.Exists(testDir) ? new FolderDataset(testDir, byteBudget, trainSet.ClassNames) : null;
+        foreach (var skipped in new[] { trainSet.SkipSummary, testSet?.SkipSummary }.OfType<string>())
+            io.Err.WriteLine($"byteformer: {skipped}");
         return (trainSet, testSet, null);
     }
 
-    private static int Run(CliIO io, DataSpec spec, string presetName, int? kernel, int? window, int? maxTokens,
+    /// <summary>Which network to train: the architecture, the preset giving its size, and the pixel ViT's patch.</summary>
+    internal sealed record ModelChoice(string Architecture, string Preset, int Patch);
+
+    private static int Run(CliIO io, DataSpec spec, ModelChoice choice, int? kernel, int? window, int? maxTokens,
         TrainOptions options, string runDir, bool resume, string? output, string commandLine)
     {
         if (options.Epochs < 1 || options.BatchSize < 1 || options.AccumulationSteps < 1)
             throw new ByteFormerException("--epochs, --batch-size and --accumulate must be at least 1");
-        ByteFormerConfig config;
         var checkpoint = Path.Combine(runDir, Checkpoint.FileName);
+        Func<int, ByteClassifier> build;                                        // classes -> fresh network
+        long byteBudget;
         if (resume)
         {
             var header = Checkpoint.ReadHeader(checkpoint);
-            config = header.Config;
             options = header.Options;
+            var architecture = header.Model.Architecture;
+            var json = header.Model.ConfigJson();
+            byteBudget = header.Model.ByteBudget;
+            header.Model.Dispose();
+            build = _ => ModelFile.Build(architecture, json, checkpoint).Model!;
         }
         else
         {
             if (File.Exists(checkpoint))
                 throw new ByteFormerException($"{runDir} already holds a run; continue it with --resume or choose another --run-dir");
-            config = ByteFormerConfig.Preset(presetName);
+            var config = ByteFormerConfig.Preset(choice.Preset);
             if (kernel is { } k) config = config with { ConvKernelSize = k };
             if (window is { } w) config = config with { WindowSizes = [w], WindowShifts = Enumerable.Range(0, config.NTransformerLayers).Select(i => i % 2 == 0 ? 0 : w / 2).ToArray() };
             if (maxTokens is { } m) config = config with { MaxNumTokens = m };
+            config.Validate();
+            if (choice.Architecture == "pixel-vit")
+            {
+                if (spec.Data != "fashion-mnist" || spec.Encoding is not ("fhwc" or "fchw"))
+                    throw new ByteFormerException("--architecture pixel-vit reads decoded pixels: use --data fashion-mnist --encoding fhwc");
+                var vit = PixelVitConfig.MatchingWidthAndDepth(config, FashionMnist.Height, FashionMnist.Width, 1) with { PatchSize = choice.Patch };
+                vit.Validate();
+                byteBudget = vit.ImageBytes;
+                build = classes => new PixelVisionTransformer(vit with { NClasses = classes });
+            }
+            else
+            {
+                byteBudget = Predictor.ByteBudgetFor(config);
+                build = classes => new ByteFormerModel(config with { NClasses = classes });
+            }
         }
-        var (train, test, encoding) = LoadData(spec, Predictor.ByteBudgetFor(config));
+        var (train, test, encoding) = LoadData(io, spec, byteBudget);
         if (!resume)
         {
             Directory.CreateDirectory(runDir);
             var specJson = System.Text.Json.JsonSerializer.Serialize(spec with { Seed = options.Seed });
             AtomicFile.Write(Path.Combine(runDir, SpecFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(specJson)));
         }
-        config = config with { NClasses = train.ClassNames.Count };
-        config.Validate();
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         var observer = new ConsoleObserver(io);
-        ByteFormerModel? model = null;
+        ByteClassifier? model = null;
         Trainer? trainer = null;
         bool finished;
         try
@@ -146,12 +196,11 @@ internal static class TrainCommand
             for (var attempt = 0; ; attempt++)
             {
                 TorchSharp.torch.manual_seed(options.Seed);                     // same initial weights on every attempt
-                model = new ByteFormerModel(config);
+                model = build(train.ClassNames.Count);
                 trainer = new Trainer(model, train, test, options, runDir, observer);
                 if (resume || attempt > 0) trainer.Resume();
                 if (attempt == 0)
-                    io.Err.WriteLine($"Training {config.Mode} ({config.CountParameters().Total:N0} parameters, k {config.ConvKernelSize}, " +
-                                     $"{config.Semantics.ToString().ToLowerInvariant()} semantics) on {train.Count:N0} samples: {train.Describe}; " +
+                    io.Err.WriteLine($"Training {Describe(model)} on {train.Count:N0} samples: {train.Describe}; " +
                                      $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
                 try
                 {
@@ -223,5 +272,18 @@ internal static class TrainCommand
                              (m.EmaTestAccuracy is null ? "" : $", EMA {m.EmaTestAccuracy:P2}"));
 
         public void OnMessage(string message) => io.Err.WriteLine(message);
+    }
+
+    private static string Describe(ByteClassifier model)
+    {
+        var parameters = model.parameters().Sum(p => p.numel());
+        return model switch
+        {
+            ByteFormerModel { Config: var c } =>
+                $"{c.Mode} ({parameters:N0} parameters, k {c.ConvKernelSize}, {c.Semantics.ToString().ToLowerInvariant()} semantics)",
+            PixelVisionTransformer { Config: var c } =>
+                $"pixel ViT ({parameters:N0} parameters, {c.EmbedDim} wide, {c.NTransformerLayers} layers, {c.PatchSize}×{c.PatchSize} patches)",
+            _ => model.Architecture,
+        };
     }
 }

@@ -60,20 +60,48 @@ public sealed class FolderDataset : IByteDataset
             var before = files.Count;
             foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder!), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
-                if (new FileInfo(file).Length == 0)
+                // Opened once here, so that a file nobody can read (a broken link, no permission) is
+                // reported before training starts rather than ending a run hours in.
+                long length;
+                try
+                {
+                    using var handle = File.OpenHandle(file);
+                    length = RandomAccess.GetLength(handle);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    SkippedUnreadable++;
+                    FirstUnreadable ??= $"{file}: {e.Message}";
+                    continue;
+                }
+                if (length == 0)
                 {
                     SkippedEmpty++;
                     continue;
                 }
                 files.Add((file, label));
             }
-            if (files.Count == before) throw new ByteFormerException($"{root}/{folder}: class folder holds no (non-empty) files");
+            if (files.Count == before) throw new ByteFormerException($"{root}/{folder}: class folder holds no (non-empty, readable) files");
         }
         Root = root;
     }
 
     public string Root { get; }
+    /// <summary>Zero-byte files left out.</summary>
     public int SkippedEmpty { get; }
+
+    /// <summary>Files that could not be opened, left out; <see cref="FirstUnreadable"/> says which and why.</summary>
+    public int SkippedUnreadable { get; }
+
+    public string? FirstUnreadable { get; }
+
+    /// <summary>One line on the files left out, or null when none were.</summary>
+    public string? SkipSummary => (SkippedEmpty, SkippedUnreadable) switch
+    {
+        (0, 0) => null,
+        (var e, 0) => $"{Root}: skipped {e:N0} empty files",
+        (var e, var u) => $"{Root}: skipped {e:N0} empty and {u:N0} unreadable files (first: {FirstUnreadable})",
+    };
     public int Count => files.Count;
     public IReadOnlyList<string> ClassNames { get; }
     public string Describe => $"files in {Root}";

@@ -16,6 +16,9 @@ public static class FashionMnist
 {
     public const string DefaultRoot = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>Image size: 28×28, one gray channel.</summary>
+    public const int Height = 28, Width = 28;
+
     public static IReadOnlyList<string> ClassNames { get; } =
         ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"];
 

@@ -6,7 +6,7 @@ using ByteFormer.Model;
 namespace ByteFormer.Inference;
 
 /// <summary>A loaded model file: the network (in eval mode), its class labels and any extra metadata.</summary>
-public sealed record LoadedModel(ByteFormerModel Model, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, string> Metadata);
+public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// The project's model file: one safetensors file whose <c>__metadata__</c> holds the configuration
@@ -20,22 +20,39 @@ public static class ModelFile
     public const string ConfigKey = "byteformer.config";
     public const string LabelsKey = "byteformer.labels";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    public const string ArchitectureKey = "byteformer.architecture";
 
     /// <summary>Configuration as JSON (CoreNet option names, plus the size fields and attention_semantics).</summary>
-    public static string ConfigToJson(ByteFormerConfig config) => JsonSerializer.Serialize(config, Json);
+    public static string ConfigToJson(ByteFormerConfig config) => config.ToJson();
 
     /// <summary>Parses <see cref="ConfigToJson"/>'s output.</summary>
-    public static ByteFormerConfig ConfigFromJson(string json, string source)
+    public static ByteFormerConfig ConfigFromJson(string json, string source) =>
+        (ByteFormerConfig)Build("byteformer", json, source, create: false).Config;
+
+    /// <summary>
+    /// Builds the network that <paramref name="architecture"/> and its configuration JSON describe
+    /// ("byteformer", the default, or "pixel-vit"). With <paramref name="create"/> false only the
+    /// configuration is parsed and checked.
+    /// </summary>
+    public static (object Config, ByteClassifier? Model) Build(string architecture, string configJson, string source, bool create = true)
     {
         try
         {
-            return JsonSerializer.Deserialize<ByteFormerConfig>(json, Json)?.Validate()
-                   ?? throw new CheckpointException($"{source}: empty configuration");
+            switch (architecture)
+            {
+                case "byteformer":
+                {
+                    var config = ByteFormerConfig.FromJson(configJson);
+                    return (config, create ? new ByteFormerModel(config) : null);
+                }
+                case "pixel-vit":
+                {
+                    var config = PixelVitConfig.FromJson(configJson);
+                    return (config, create ? new PixelVisionTransformer(config) : null);
+                }
+                default:
+                    throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows byteformer and pixel-vit)");
+            }
         }
         catch (JsonException e)
         {
@@ -44,17 +61,19 @@ public static class ModelFile
     }
 
     /// <summary>Writes <paramref name="model"/> with its labels atomically.</summary>
-    public static void Save(string path, ByteFormerModel model, IReadOnlyList<string> labels,
+    public static void Save(string path, ByteClassifier model, IReadOnlyList<string> labels,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        if (labels.Count != model.Config.NClasses)
-            throw new ArgumentException($"{labels.Count} labels for a model of {model.Config.NClasses} classes");
+        if (labels.Count != model.NClasses)
+            throw new ArgumentException($"{labels.Count} labels for a model of {model.NClasses} classes");
         var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
         {
             [FormatKey] = FormatValue,
-            [ConfigKey] = ConfigToJson(model.Config),
+            [ConfigKey] = model.ConfigJson(),
             [LabelsKey] = JsonSerializer.Serialize(labels),
         };
+        // ByteFormer files stay as they were (no architecture key), so older readers still load them.
+        if (model.Architecture != "byteformer") metadata[ArchitectureKey] = model.Architecture;
         Safetensors.Write(path, model.state_dict(), metadata);
     }
 
@@ -69,11 +88,12 @@ public static class ModelFile
                     $"{path} is a safetensors file but not a ByteFormer model file (no configuration inside); to use CoreNet weights, run 'byteformer import' first");
             if (format != FormatValue)
                 throw new CheckpointException($"{path} is a model file of format '{format}'; this version reads '{FormatValue}'");
-            var config = ConfigFromJson(configJson, path);
-            var labels = ReadLabels(metadata, config, path);
-            var model = new ByteFormerModel(config);
+            var architecture = metadata.GetValueOrDefault(ArchitectureKey, "byteformer");
+            var model = Build(architecture, configJson, path).Model!;
+            IReadOnlyList<string> labels;
             try
             {
+                labels = ReadLabels(metadata, model.NClasses, path);
                 WeightLoader.Load(model, weights, path);
             }
             catch
@@ -82,7 +102,7 @@ public static class ModelFile
                 throw;
             }
             model.eval();
-            var extra = metadata.Where(kv => kv.Key is not (FormatKey or ConfigKey or LabelsKey))
+            var extra = metadata.Where(kv => kv.Key is not (FormatKey or ConfigKey or LabelsKey or ArchitectureKey))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
             return new LoadedModel(model, labels, extra);
         }
@@ -92,9 +112,9 @@ public static class ModelFile
     public static IReadOnlyList<string> DefaultLabels(int classes) =>
         Enumerable.Range(0, classes).Select(i => $"class_{i}").ToArray();
 
-    private static IReadOnlyList<string> ReadLabels(IReadOnlyDictionary<string, string> metadata, ByteFormerConfig config, string path)
+    private static IReadOnlyList<string> ReadLabels(IReadOnlyDictionary<string, string> metadata, int classes, string path)
     {
-        if (!metadata.TryGetValue(LabelsKey, out var json)) return DefaultLabels(config.NClasses);
+        if (!metadata.TryGetValue(LabelsKey, out var json)) return DefaultLabels(classes);
         string[]? labels;
         try
         {
@@ -104,8 +124,8 @@ public static class ModelFile
         {
             labels = null;
         }
-        if (labels is null || labels.Length != config.NClasses)
-            throw new CheckpointException($"{path}: its labels do not match its {config.NClasses} classes");
+        if (labels is null || labels.Length != classes)
+            throw new CheckpointException($"{path}: its labels do not match its {classes} classes");
         return labels;
     }
 }

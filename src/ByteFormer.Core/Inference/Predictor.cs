@@ -32,14 +32,14 @@ public sealed record Prediction(ByteInput Input, IReadOnlyList<ClassScore> Top, 
 /// </summary>
 public sealed class Predictor
 {
-    private readonly ByteFormerModel model;
+    private readonly ByteClassifier model;
     private readonly IReadOnlyList<string> labels;
     private readonly Device device;
 
-    public Predictor(ByteFormerModel model, IReadOnlyList<string> labels, int batchSize = 16, Device? device = null)
+    public Predictor(ByteClassifier model, IReadOnlyList<string> labels, int batchSize = 16, Device? device = null)
     {
-        if (labels.Count != model.Config.NClasses)
-            throw new ArgumentException($"{labels.Count} labels for {model.Config.NClasses} classes");
+        if (labels.Count != model.NClasses)
+            throw new ArgumentException($"{labels.Count} labels for {model.NClasses} classes");
         this.model = model;
         this.labels = labels;
         this.device = device ?? CPU;
@@ -49,8 +49,8 @@ public sealed class Predictor
 
     public int BatchSize { get; }
 
-    /// <summary>The most bytes the model can read: (max_num_tokens - 1) · stride + kernel.</summary>
-    public long ByteBudget => ByteBudgetFor(model.Config);
+    /// <summary>The most bytes the model can read (for ByteFormer: (max_num_tokens - 1) · stride + kernel).</summary>
+    public long ByteBudget => model.ByteBudget;
 
     /// <summary>The most bytes a model of <paramref name="config"/> can read.</summary>
     public static long ByteBudgetFor(ByteFormerConfig config) =>
@@ -103,7 +103,7 @@ public sealed class Predictor
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
             var samples = batch.Select(i => (ReadOnlyMemory<byte>)inputs[i].Bytes).ToList();
-            var tokens = ByteCollator.Collate(samples, model.Config.ConvKernelSize, device);
+            var tokens = ByteCollator.Collate(samples, model.MinimumBytes, device);
             var logits = model.call(tokens).to(CPU);
             var probabilities = logits.softmax(1);
             for (var row = 0; row < batch.Count; row++)
@@ -123,18 +123,18 @@ public sealed class Predictor
     {
         if (input.Truncated)
             return $"read the first {input.Bytes.Length:N0} of {input.OriginalLength:N0} bytes (the model's budget)";
-        if (input.Bytes.Length < model.Config.ConvKernelSize)
-            return $"padded from {input.Bytes.Length} to {model.Config.ConvKernelSize} bytes (the kernel)";
+        if (input.Bytes.Length < model.MinimumBytes)
+            return $"padded from {input.Bytes.Length} to {model.MinimumBytes} bytes (the shortest input the model takes)";
         return null;
     }
 
     private IEnumerable<List<int>> Batches(IReadOnlyList<ByteInput> inputs)
     {
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Bytes.Length).ToList();
-        if (model.Config.Semantics == AttentionSemantics.Corenet)
+        if (model.PaddingChangesLogits)
         {
             // Padding changes CoreNet-semantics logits (byteformer.md §1.8): batch equal lengths only.
-            foreach (var group in order.GroupBy(i => Math.Max(inputs[i].Bytes.Length, model.Config.ConvKernelSize)))
+            foreach (var group in order.GroupBy(i => Math.Max(inputs[i].Bytes.Length, model.MinimumBytes)))
                 foreach (var chunk in group.Chunk(BatchSize))
                     yield return chunk.ToList();
             yield break;

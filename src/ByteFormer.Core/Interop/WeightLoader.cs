@@ -14,7 +14,7 @@ public static class WeightLoader
     /// naming the first tensor that is unknown, has another shape, or is missing. A positional table with
     /// more rows than the model's is cut to the model's rows (Apple's checkpoints carry 50,000).
     /// </summary>
-    public static void Load(ByteFormerModel model, NamedTensors weights, string source)
+    public static void Load(ByteClassifier model, NamedTensors weights, string source)
     {
         var expected = model.state_dict();
         var seen = new HashSet<string>();
@@ -22,14 +22,14 @@ public static class WeightLoader
         foreach (var (name, tensor) in weights.Items)
         {
             if (!expected.TryGetValue(name, out var target))
-                throw new CheckpointException($"{source}: tensor '{name}' is not part of a ByteFormer of this configuration ({Describe(model.Config)})");
+                throw new CheckpointException($"{source}: tensor '{name}' is not part of a {(model is ByteFormerModel ? "ByteFormer" : "model")} of this configuration ({Describe(model)})");
             var value = tensor;
             if (name == PositionTable && value.dim() == 4 && target.dim() == 4 && value.shape[2] > target.shape[2]
                 && value.shape[3] == target.shape[3])
                 value = value.narrow(2, 0, target.shape[2]);
             if (!value.shape.SequenceEqual(target.shape))
                 throw new CheckpointException(
-                    $"{source}: tensor '{name}' has shape [{string.Join(", ", tensor.shape)}], the configuration ({Describe(model.Config)}) needs [{string.Join(", ", target.shape)}]");
+                    $"{source}: tensor '{name}' has shape [{string.Join(", ", tensor.shape)}], the configuration ({Describe(model)}) needs [{string.Join(", ", target.shape)}]");
             target.copy_(value);
             seen.Add(name);
         }
@@ -39,6 +39,12 @@ public static class WeightLoader
             throw new CheckpointException($"{source}: tensor '{missing}' is missing ({weights.Count} tensors found, {expected.Count} needed)");
     }
 
-    private static string Describe(ByteFormerConfig c) =>
-        $"embed_dim {c.EmbedDim}, {c.NTransformerLayers} layers, kernel {c.ConvKernelSize}, {c.NClasses} classes";
+    private static string Describe(ByteClassifier model) => model switch
+    {
+        ByteFormerModel { Config: var c } =>
+            $"embed_dim {c.EmbedDim}, {c.NTransformerLayers} layers, kernel {c.ConvKernelSize}, {c.NClasses} classes",
+        PixelVisionTransformer { Config: var c } =>
+            $"pixel ViT, embed_dim {c.EmbedDim}, {c.NTransformerLayers} layers, {c.Height}×{c.Width}×{c.Channels}, {c.NClasses} classes",
+        _ => model.Architecture,
+    };
 }

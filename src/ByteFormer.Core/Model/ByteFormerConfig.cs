@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ByteFormer.Model;
@@ -111,6 +112,19 @@ public sealed record ByteFormerConfig
                 $"unknown ByteFormer preset '{name}' (expected one of: {string.Join(", ", PresetNames)})"),
         };
     }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>As JSON (CoreNet option names, plus the size fields and attention_semantics).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses <see cref="ToJson"/>'s output and validates it; throws <see cref="JsonException"/> if unreadable.</summary>
+    public static ByteFormerConfig FromJson(string json) =>
+        (JsonSerializer.Deserialize<ByteFormerConfig>(json, Json) ?? throw new JsonException("empty configuration")).Validate();
 
     /// <summary>Throws <see cref="ConfigurationException"/> naming the first field that cannot work.</summary>
     public ByteFormerConfig Validate()

@@ -10,7 +10,7 @@ namespace ByteFormer.Model;
 /// mean pooling, linear head. Input: int64 byte values [B, N], right-padded with -1. Output: logits.
 /// Child names match CoreNet's state_dict, so importing its checkpoints is a strict name-for-name load.
 /// </summary>
-public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
+public sealed class ByteFormerModel : ByteClassifier
 {
     // Field order is registration order, which is CoreNet's state_dict order.
     private readonly Embedding embeddings;
@@ -24,6 +24,19 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The configuration this network was built from.</summary>
     public ByteFormerConfig Config { get; }
+
+    public override string Architecture => "byteformer";
+    public override int NClasses => Config.NClasses;
+    public override int MinimumBytes => Config.ConvKernelSize;
+
+    /// <summary>(max_num_tokens - 1) · stride + kernel: the bytes the positional table covers.</summary>
+    public override long ByteBudget => (long)(Config.MaxNumTokens - 1) * Config.ConvStride + Config.ConvKernelSize;
+
+    /// <summary>CoreNet semantics lets padding change logits (byteformer.md §1.8).</summary>
+    public override bool PaddingChangesLogits => Config.Semantics == AttentionSemantics.Corenet;
+
+    public override string ConfigJson() => Config.ToJson();
+    public override ByteClassifier CreateSibling() => new ByteFormerModel(Config);
 
     /// <summary>Receives named intermediates (CoreNet fixture names) during forward; null in normal use.</summary>
     public Action<string, Tensor>? Tap { get; set; }
@@ -114,7 +127,7 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
         }
         tap?.Invoke("token_reduction", x);
         tap?.Invoke("token_reduction.mask", PaddingMask(lengths, x));
-        x = x + pos_embed.call(convTokens);
+        x = x.Plus(pos_embed.call(convTokens));
         tap?.Invoke("backbone_input", x);
         x = emb_dropout.call(x);
 
@@ -164,7 +177,7 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Forgets cached values derived from the weights; call after changing weights in place.</summary>
-    public void InvalidateCaches()
+    public override void InvalidateCaches()
     {
         cachedTable?.Dispose();
         cachedTable = null;
@@ -189,7 +202,7 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
         using var zero = 0.ToScalar();
         using var stride = Config.ConvStride.ToScalar();
         using var one = 1.ToScalar();
-        return (byteLengths - k).clamp_min(zero).div(stride, RoundingMode.floor) + one;
+        return (byteLengths - k).clamp_min(zero).div(stride, RoundingMode.floor).Plus(one);
     }
 
     /// <summary>CoreNet's float mask layout (0 keep, -inf padding) for tapping; all zeros in CoreNet semantics.</summary>
@@ -197,6 +210,7 @@ public sealed class ByteFormerModel : nn.Module<Tensor, Tensor>
     {
         if (lengths is null) return zeros(x.shape[0], x.shape[1], device: x.device);
         var valid = WindowPartition.ValidMask(lengths, x.shape[1]);
-        return zeros(x.shape[0], x.shape[1], device: x.device).masked_fill(valid.logical_not(), float.NegativeInfinity);
+        using var negativeInfinity = float.NegativeInfinity.ToScalar();
+        return zeros(x.shape[0], x.shape[1], device: x.device).masked_fill(valid.logical_not(), negativeInfinity);
     }
 }

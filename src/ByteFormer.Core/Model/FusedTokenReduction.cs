@@ -33,7 +33,7 @@ public static class FusedTokenReduction
                 sum = part;
                 continue;
             }
-            var next = sum + part;
+            var next = sum.Plus(part);
             sum.Dispose();
             part.Dispose();
             sum = next;

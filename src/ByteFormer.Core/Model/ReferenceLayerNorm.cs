@@ -39,6 +39,6 @@ public sealed class ReferenceLayerNorm : nn.Module<Tensor, Tensor>
         Array.Fill(shape, 1L);
         shape[1] = features;
         using var eps = Eps.ToScalar();
-        return (x - mean) / (std + eps) * weight.reshape(shape) + bias.reshape(shape);
+        return ((x - mean) / std.Plus(eps) * weight.reshape(shape)).Plus(bias.reshape(shape));
     }
 }

@@ -39,6 +39,6 @@ public sealed class TokenMerging : nn.Module<Tensor, Tensor>
         if (lengths is null) return (merged, null);
         using var one = 1.ToScalar();
         using var two = 2.ToScalar();
-        return (merged, (lengths + one).div(two, RoundingMode.floor));
+        return (merged, lengths.Plus(one).div(two, RoundingMode.floor));
     }
 }

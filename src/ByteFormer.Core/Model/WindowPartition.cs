@@ -43,7 +43,7 @@ public static class WindowPartition
         using var np = paddedLength.ToScalar();
         using var w = window.ToScalar();
         using var head = (-1).ToScalar();
-        var original = (arange(paddedLength, int64, device) + s).remainder(np);      // rolled position -> original
+        var original = arange(paddedLength, int64, device).Plus(s).remainder(np);      // rolled position -> original
         var segment = shift > 0
             ? where(original.lt(s), full_like(original, head), (original - s).div(w, RoundingMode.floor))
             : original.div(w, RoundingMode.floor);

@@ -52,10 +52,10 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
         }
         var windows = WindowPartition.Split(x, length, shift);                      // [B*Np/W, W, C]
         tap?.Invoke(name + ".windowed_in", windows);
-        var h = windows + DropPath(pre_norm_mha.Forward(windows, mask, tap, name));
+        var h = windows.Plus(DropPath(pre_norm_mha.Forward(windows, mask, tap, name)));
         var ffn = pre_norm_ffn.call(h);
         tap?.Invoke(name + ".ffn_out", ffn);
-        h = h + DropPath(ffn);
+        h = h.Plus(DropPath(ffn));
         var y = WindowPartition.Merge(h, b, n, shift);                               // [B, N, C]
         tap?.Invoke(name + ".out", y);
         return y;

@@ -25,8 +25,8 @@ public static class Checkpoint
     public const string FileName = "checkpoint.zip";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static void Save(string path, TrainingState state, TrainOptions options, ByteFormerModel model,
-        ByteFormerModel? ema, AdamW optimizer, IReadOnlyList<string> labels)
+    public static void Save(string path, TrainingState state, TrainOptions options, ByteClassifier model,
+        ByteClassifier? ema, AdamW optimizer, IReadOnlyList<string> labels)
     {
         AtomicFile.Write(path, stream =>
         {
@@ -38,7 +38,8 @@ public static class Checkpoint
             }
             Entry("state.json", s => JsonSerializer.Serialize(s, state, Json));
             Entry("options.json", s => JsonSerializer.Serialize(s, options, Json));
-            Entry("config.json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(Inference.ModelFile.ConfigToJson(model.Config))));
+            Entry("architecture.txt", s => s.Write(System.Text.Encoding.UTF8.GetBytes(model.Architecture)));
+            Entry("config.json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(model.ConfigJson())));
             Entry("labels.json", s => JsonSerializer.Serialize(s, labels));
             Entry("model.safetensors", s => Safetensors.WriteTo(s, model.state_dict(), null));
             if (ema is not null) Entry("ema.safetensors", s => Safetensors.WriteTo(s, ema.state_dict(), null));
@@ -50,18 +51,22 @@ public static class Checkpoint
         });
     }
 
-    /// <summary>The configuration stored in a checkpoint (to build the model before <see cref="Restore"/>).</summary>
-    public static (ByteFormerConfig Config, TrainOptions Options, IReadOnlyList<string> Labels) ReadHeader(string path)
+    /// <summary>
+    /// The network a checkpoint was made with (freshly initialised, to pass to <see cref="Restore"/>), its
+    /// options and labels. Checkpoints without architecture.txt are ByteFormer's.
+    /// </summary>
+    public static (ByteClassifier Model, TrainOptions Options, IReadOnlyList<string> Labels) ReadHeader(string path)
     {
         using var zip = Open(path);
-        var config = Inference.ModelFile.ConfigFromJson(ReadText(zip, "config.json", path), path);
+        var architecture = zip.GetEntry("architecture.txt") is null ? "byteformer" : ReadText(zip, "architecture.txt", path).Trim();
         var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))!;
         var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))!;
-        return (config, options, labels);
+        var model = Inference.ModelFile.Build(architecture, ReadText(zip, "config.json", path), path).Model!;
+        return (model, options, labels);
     }
 
     /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>
-    public static TrainingState Restore(string path, ByteFormerModel model, ByteFormerModel? ema, AdamW optimizer)
+    public static TrainingState Restore(string path, ByteClassifier model, ByteClassifier? ema, AdamW optimizer)
     {
         using var zip = Open(path);
         Load(zip, "model.safetensors", model, path);
@@ -78,7 +83,7 @@ public static class Checkpoint
                ?? throw new CheckpointException($"{path}: empty state");
     }
 
-    private static void Load(ZipArchive zip, string name, ByteFormerModel model, string path)
+    private static void Load(ZipArchive zip, string name, ByteClassifier model, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");
         using var s = new MemoryStream();

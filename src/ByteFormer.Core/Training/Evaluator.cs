@@ -14,12 +14,12 @@ public sealed record EvalResult(
 /// <summary>Runs a model over a dataset without autograd and counts hits.</summary>
 public static class Evaluator
 {
-    public static EvalResult Evaluate(ByteFormerModel model, IByteDataset dataset, int batchSize = 128, int epoch = 0,
+    public static EvalResult Evaluate(ByteClassifier model, IByteDataset dataset, int batchSize = 128, int epoch = 0,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {
         var classes = dataset.ClassNames.Count;
-        if (classes != model.Config.NClasses)
-            throw new ByteFormerException($"the data has {classes} classes, the model {model.Config.NClasses}");
+        if (classes != model.NClasses)
+            throw new ByteFormerException($"the data has {classes} classes, the model {model.NClasses}");
         var wasTraining = model.training;
         model.eval();
         var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
@@ -39,7 +39,7 @@ public static class Evaluator
                 using var scope = NewDisposeScope();
                 using var _ = inference_mode();
                 var samples = batch.Samples.Take(real).Select(s => (ReadOnlyMemory<byte>)s).ToList();
-                var tokens = ByteCollator.Collate(samples, model.Config.ConvKernelSize);
+                var tokens = ByteCollator.Collate(samples, model.MinimumBytes);
                 var logits = model.call(tokens);
                 var labels = tensor(batch.Labels.Take(real).ToArray());
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();

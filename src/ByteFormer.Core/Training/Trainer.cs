@@ -18,8 +18,8 @@ namespace ByteFormer.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly ByteFormerModel model;
-    private readonly ByteFormerModel? ema;
+    private readonly ByteClassifier model;
+    private readonly ByteClassifier? ema;
     private readonly IByteDataset train;
     private readonly IByteDataset? test;
     private readonly TrainOptions options;
@@ -28,10 +28,10 @@ public sealed class Trainer : IDisposable
     private readonly AdamW optimizer;
     private TrainingState state = new();
 
-    public Trainer(ByteFormerModel model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
+    public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
     {
-        if (train.ClassNames.Count != model.Config.NClasses)
-            throw new ByteFormerException($"the training data has {train.ClassNames.Count} classes, the model {model.Config.NClasses}");
+        if (train.ClassNames.Count != model.NClasses)
+            throw new ByteFormerException($"the training data has {train.ClassNames.Count} classes, the model {model.NClasses}");
         if (train.Count < options.BatchSize * options.AccumulationSteps)
             throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps})");
         this.model = model;
@@ -49,7 +49,7 @@ public sealed class Trainer : IDisposable
 
         if (options.EmaMomentum > 0)
         {
-            ema = new ByteFormerModel(model.Config);
+            ema = model.CreateSibling();
             using var _ = no_grad();
             foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
             {
@@ -65,7 +65,7 @@ public sealed class Trainer : IDisposable
     public string PlotPath => Path.Combine(runDir, "curves.png");
 
     /// <summary>The weights to ship: EMA when enabled, else the raw weights.</summary>
-    public ByteFormerModel FinalModel => ema ?? model;
+    public ByteClassifier FinalModel => ema ?? model;
 
     public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps);
     public long TotalSteps => (long)StepsPerEpoch * options.Epochs;
@@ -113,7 +113,7 @@ public sealed class Trainer : IDisposable
                         for (var a = 0; a < accum; a++)
                         {
                             var batch = loader.Next();
-                            var tokens = ByteCollator.Collate(batch.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.Config.ConvKernelSize);
+                            var tokens = ByteCollator.Collate(batch.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.MinimumBytes);
                             var target = tensor(batch.Labels);
                             var logits = model.call(tokens);
                             var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);

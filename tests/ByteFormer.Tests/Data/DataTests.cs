@@ -69,6 +69,50 @@ public class DataTests
     }
 
     [Fact]
+    public void Unreadable_files_are_left_out_and_named_and_a_file_gone_mid_run_is_a_clear_error()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("a"));
+        Directory.CreateDirectory(dir.File("b"));
+        File.WriteAllBytes(dir.File("a/1.bin"), [1, 2, 3]);
+        File.WriteAllBytes(dir.File("b/1.bin"), [4, 5]);
+        File.WriteAllBytes(dir.File("b/2.bin"), [6]);
+        File.CreateSymbolicLink(dir.File("a/broken.bin"), dir.File("nowhere"));
+        var ds = new FolderDataset(dir.Path, 100);
+        Assert.Equal(3, ds.Count);
+        Assert.Equal(1, ds.SkippedUnreadable);
+        Assert.Contains("broken.bin", ds.SkipSummary);
+
+        File.Delete(dir.File("b/2.bin"));
+        var e = Assert.Throws<ByteFormerException>(() => ds.Bytes(2, 0));
+        Assert.Contains("2.bin: cannot read", e.Message);
+    }
+
+    [Fact]
+    public void Training_on_a_folder_reports_skipped_files_and_a_bad_folder_cleanly()
+    {
+        using var dir = new TempDir();
+        foreach (var split in new[] { "train", "test" })
+            for (var c = 0; c < 2; c++)
+            {
+                Directory.CreateDirectory(dir.File($"data/{split}/c{c}"));
+                for (var i = 0; i < 8; i++)
+                    File.WriteAllBytes(dir.File($"data/{split}/c{c}/{i}.bin"), Enumerable.Range(0, 40).Select(j => (byte)(c * 100 + i + j)).ToArray());
+            }
+        File.WriteAllBytes(dir.File("data/train/c0/empty.bin"), []);
+        File.CreateSymbolicLink(dir.File("data/train/c1/broken.bin"), dir.File("nowhere"));
+        var r = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
+            "--batch-size", "4", "--run-dir", dir.File("run"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("skipped 1 empty and 1 unreadable files", r.Err);
+        Assert.True(File.Exists(dir.File("run/model.safetensors")));
+
+        Directory.CreateDirectory(dir.File("data/train/c2"));
+        var bad = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--epochs", "1", "--run-dir", dir.File("run2"));
+        CliRunner.AssertCleanFailure(bad, "c2: class folder holds no");
+    }
+
+    [Fact]
     public void The_data_command_writes_imagenet_layout_atomically()
     {
         using var dir = new TempDir();

@@ -23,7 +23,7 @@ public class ModelFileTests
         using var _ = loaded.Model;
         Assert.Equal(labels, loaded.Labels);
         Assert.Equal("hello", loaded.Metadata["note"]);
-        Assert.Equal(ModelFile.ConfigToJson(config), ModelFile.ConfigToJson(loaded.Model.Config));
+        Assert.Equal(ModelFile.ConfigToJson(config), loaded.Model.ConfigJson());
         using var __ = no_grad();
         using var tokens = ByteCollator.Collate([new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, new byte[40]]);
         using var a = model.call(tokens);

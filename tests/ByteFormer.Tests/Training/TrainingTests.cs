@@ -39,7 +39,7 @@ public class TrainingTests
         Epochs = 2, BatchSize = 16, AccumulationSteps = 2, WarmupSteps = 2, CheckpointEverySteps = 1, Seed = 7, EmaMomentum = 0.1,
     };
 
-    private static float[] Weights(ByteFormerModel m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+    private static float[] Weights(ByteClassifier m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 
     [Fact]
     public void A_stopped_and_resumed_run_reaches_the_same_weights_as_an_unbroken_run()
