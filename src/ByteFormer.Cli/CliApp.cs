@@ -17,6 +17,7 @@ public static class CliApp
         DataCommand.Create(io),
         TrainCommand.Create(io),
         EvalCommand.Create(io),
+        CompareCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on

@@ -58,11 +58,18 @@ public static class Checkpoint
     public static (ByteClassifier Model, TrainOptions Options, IReadOnlyList<string> Labels) ReadHeader(string path)
     {
         using var zip = Open(path);
-        var architecture = zip.GetEntry("architecture.txt") is null ? "byteformer" : ReadText(zip, "architecture.txt", path).Trim();
+        var architecture = ReadArchitecture(path);
         var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))!;
         var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))!;
         var model = Inference.ModelFile.Build(architecture, ReadText(zip, "config.json", path), path).Model!;
         return (model, options, labels);
+    }
+
+    /// <summary>The architecture a checkpoint was made with ("byteformer" when it does not say).</summary>
+    public static string ReadArchitecture(string path)
+    {
+        using var zip = Open(path);
+        return zip.GetEntry("architecture.txt") is null ? "byteformer" : ReadText(zip, "architecture.txt", path).Trim();
     }
 
     /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>

@@ -68,6 +68,35 @@ public static class Plots
         SavePng(plot, path, 900, 800);
     }
 
+    /// <summary>Bars of test top-1 per run (raw and, where present, EMA weights), labelled by run.</summary>
+    public static void AccuracyBars(IReadOnlyList<(string Label, double Top1, double? EmaTop1)> rows, string title, string path)
+    {
+        _ = FontReady.Value;
+        var plot = new ScottPlot.Plot();
+        var bars = new List<ScottPlot.Bar>();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (_, top1, ema) = rows[i];
+            bars.Add(new ScottPlot.Bar { Position = 3 * i, Value = top1 * 100, FillColor = palette.GetColor(0), Label = $"{top1 * 100:F1}" });
+            if (ema is { } e)
+                bars.Add(new ScottPlot.Bar { Position = 3 * i + 1, Value = e * 100, FillColor = palette.GetColor(1), Label = $"{e * 100:F1}" });
+        }
+        var series = plot.Add.Bars(bars);
+        series.ValueLabelStyle.FontSize = 11;
+        plot.Axes.Bottom.SetTicks(rows.Select((_, i) => 3.0 * i + 0.5).ToArray(), rows.Select(r => r.Label).ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -20;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.UpperLeft;
+        var min = rows.SelectMany(r => new[] { r.Top1, r.EmaTop1 ?? r.Top1 }).DefaultIfEmpty(0).Min() * 100;
+        plot.Axes.SetLimitsY(Math.Max(0, Math.Floor(min / 10) * 10 - 10), 100);
+        plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "test top-1, raw weights", FillColor = palette.GetColor(0) });
+        plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = "test top-1, EMA weights", FillColor = palette.GetColor(1) });
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        plot.YLabel("test top-1 (%)");
+        plot.Title(title);
+        SavePng(plot, path, 160 * Math.Max(4, rows.Count) + 200, 560);
+    }
+
     private static void SavePng(ScottPlot.Plot plot, string path, int width, int height)
     {
         _ = FontReady.Value;

@@ -107,6 +107,14 @@ public class DataTests
         Assert.Contains("skipped 1 empty and 1 unreadable files", r.Err);
         Assert.True(File.Exists(dir.File("run/model.safetensors")));
 
+        var compared = CliRunner.Run("compare", dir.File("run"), "--out", dir.File("cmp/all"));
+        Assert.True(compared.ExitCode == 0, compared.Err);
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("cmp/all.json"))).RootElement[0];
+        Assert.Equal(1, summary.GetProperty("epochs").GetInt32());
+        Assert.Equal("data", summary.GetProperty("label").GetString());
+        Assert.True(new FileInfo(dir.File("cmp/all.png")).Length > 1000);
+        CliRunner.AssertCleanFailure(CliRunner.Run("compare", dir.File("data")), "no metrics.jsonl");
+
         Directory.CreateDirectory(dir.File("data/train/c2"));
         var bad = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--epochs", "1", "--run-dir", dir.File("run2"));
         CliRunner.AssertCleanFailure(bad, "c2: class folder holds no");
