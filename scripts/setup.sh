@@ -2,8 +2,12 @@
 # Installs the Debian packages the project's data comes from. Idempotent; .ci/run calls it.
 #   dataset-fashion-mnist  Fashion-MNIST (byteformer data / train --data fashion-mnist, and the tests)
 #   fonts-dejavu-core      the font the PNG plots are drawn with
+#   espeak-ng flite festival festvox-*   the speech synthesizers behind `byteformer data speech-synth`
+#   sox                    resampling, gain, tempo and pitch of the synthesized clips
+#   lame                   the MP3 encoder (audio encoding mp3)
 set -euo pipefail
-packages=(dataset-fashion-mnist fonts-dejavu-core)
+packages=(dataset-fashion-mnist fonts-dejavu-core espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k
+  festvox-us-slt-hts sox lame)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
 using ByteFormer.Data;
+using ByteFormer.Data.Speech;
 
 namespace ByteFormer.Cli.Commands;
 
@@ -20,6 +21,22 @@ internal static class DataCommand
         fashion.SetAction(parse => ErrorReporter.Guard(io, () => FashionMnistFiles(io,
             ImageEncoding.Parse(parse.GetValue(encoding)!, parse.GetValue(quality)), parse.GetValue(output)!, parse.GetValue(root)!, parse.GetValue(limit))));
         command.Add(fashion);
+
+        var synthOut = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
+        var perWord = new Option<int>("--per-word") { Description = "Clips per word", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Same seed, byte-identical files", DefaultValueFactory = _ => 0 };
+        var jobs = new Option<int>("--jobs") { Description = "Synthesizer processes at once (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var words = new Option<string?>("--words") { Description = "Comma-separated subset of the 35 words (default: all)" };
+        var synth = new Command("speech-synth", "A Speech-Commands-v2-style keyword set from Debian's speech synthesizers (split by voice)")
+        {
+            synthOut, perWord, seed, jobs, words,
+        };
+        synth.SetAction(parse => ErrorReporter.Guard(io, () => SpeechSynth(io, parse.GetValue(synthOut)!, new SpeechSynthOptions
+        {
+            PerWord = parse.GetValue(perWord), Seed = parse.GetValue(seed), Jobs = parse.GetValue(jobs),
+            Words = parse.GetValue(words) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : SpeechCommandsWords.All,
+        })));
+        command.Add(synth);
         return command;
     }
 
@@ -46,6 +63,28 @@ internal static class DataCommand
         }
         Directory.Move(partial, full);                                              // the set appears whole or not at all
         io.Out.WriteLine($"Wrote {files:N0} {encoding} files ({bytes / (double)files:F0} bytes on average) to {output}");
+        return 0;
+    }
+
+    private static int SpeechSynth(CliIO io, string output, SpeechSynthOptions options)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        var gate = new object();
+        SpeechSynthesizer.Generate(output, options, (done, total) =>
+        {
+            lock (gate)
+            {
+                if (done < total && clock.Elapsed - lastReport < TimeSpan.FromSeconds(5)) return;
+                lastReport = clock.Elapsed;
+                var rate = done / Math.Max(1e-3, clock.Elapsed.TotalSeconds);
+                var eta = TimeSpan.FromSeconds((total - done) / Math.Max(1e-3, rate));
+                io.Err.WriteLine($"synthesized {done:N0}/{total:N0} clips ({100.0 * done / total:F0}%) | {rate:F0} clips/s | ETA {eta:hh\\:mm\\:ss}");
+            }
+        });
+        var lists = new[] { "validation_list.txt", "testing_list.txt" }.Select(f => File.ReadAllLines(Path.Combine(output, f)).Length).ToArray();
+        io.Out.WriteLine($"Wrote {options.Words.Count * options.PerWord:N0} clips of {options.Words.Count} words to {output} in {clock.Elapsed.TotalSeconds:F0} s " +
+                         $"({lists[0]:N0} validation and {lists[1]:N0} test clips, held out by voice)");
         return 0;
     }
 }

@@ -1,0 +1,65 @@
+namespace ByteFormer.Codecs.Audio;
+
+/// <summary>The audio file formats this project makes from samples.</summary>
+public enum AudioFormat
+{
+    WavFloat32,
+    WavInt32,
+    WavInt16,
+    WavUInt8,
+    /// <summary>G.711 μ-law WAV (8 bits a sample).</summary>
+    MuLaw,
+    /// <summary>CBR MP3 through lame (32 kbps at 16 kHz, 16 kbps at 8 kHz).</summary>
+    Mp3,
+}
+
+/// <summary>An audio encoding at a sample rate, e.g. "wav-int16@8k", "mulaw@8k", "mp3" (16 kHz by default).</summary>
+public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
+{
+    private static readonly (string Name, AudioFormat Format)[] Names =
+    [
+        ("wav-float32", AudioFormat.WavFloat32), ("wav-int32", AudioFormat.WavInt32), ("wav-int16", AudioFormat.WavInt16),
+        ("wav-uint8", AudioFormat.WavUInt8), ("mulaw", AudioFormat.MuLaw), ("mp3", AudioFormat.Mp3),
+    ];
+
+    /// <summary>Parses NAME[@RATE], NAME one of wav-float32, wav-int32, wav-int16, wav-uint8, mulaw, mp3; RATE like 8k or 16000.</summary>
+    public static AudioEncoding Parse(string text)
+    {
+        var parts = text.Trim().ToLowerInvariant().Split('@');
+        var match = Names.Where(n => n.Name == parts[0] || n.Name.Replace("wav-", "") == parts[0]).ToList();
+        if (match.Count == 0 || parts.Length > 2)
+            throw new CodecException($"unknown audio encoding '{text}' (expected {string.Join(", ", Names.Select(n => n.Name))}, optionally @8k or @16k)");
+        var rate = 16000;
+        if (parts.Length == 2)
+        {
+            var r = parts[1].EndsWith('k') ? parts[1][..^1] : parts[1];
+            if (!double.TryParse(r, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= 0)
+                throw new CodecException($"'{text}': sample rate '{parts[1]}' is not a number");
+            rate = (int)Math.Round(parts[1].EndsWith('k') ? value * 1000 : value);
+        }
+        if (rate is < 4000 or > 48000) throw new CodecException($"'{text}': sample rate {rate} Hz is outside 4–48 kHz");
+        return new AudioEncoding(match[0].Format, rate);
+    }
+
+    /// <summary>The file bytes for <paramref name="clip"/>, resampled to <see cref="SampleRate"/> first.</summary>
+    public byte[] Encode(AudioClip clip)
+    {
+        var at = Resampler.To(clip, SampleRate);
+        return Format switch
+        {
+            AudioFormat.WavFloat32 => WavCodec.Encode(at, WavSampleFormat.Float32),
+            AudioFormat.WavInt32 => WavCodec.Encode(at, WavSampleFormat.Int32),
+            AudioFormat.WavInt16 => WavCodec.Encode(at, WavSampleFormat.Int16),
+            AudioFormat.WavUInt8 => WavCodec.Encode(at, WavSampleFormat.UInt8),
+            AudioFormat.MuLaw => WavCodec.Encode(at, WavSampleFormat.MuLaw),
+            _ => Mp3Encoder.Encode(at),
+        };
+    }
+
+    /// <summary>File extension for written files.</summary>
+    public string Extension => Format == AudioFormat.Mp3 ? ".mp3" : ".wav";
+
+    /// <summary>Short name that <see cref="Parse"/> reads back, e.g. "mulaw@8k".</summary>
+    public override string ToString() =>
+        Names.First(n => n.Format == Format).Name + (SampleRate == 16000 ? "" : SampleRate % 1000 == 0 ? $"@{SampleRate / 1000}k" : $"@{SampleRate}");
+}
