@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
+using ByteFormer.Codecs.Audio;
 using ByteFormer.Data;
+using ByteFormer.Data.Speech;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using ByteFormer.Training;
@@ -16,7 +18,13 @@ internal static class TrainCommand
     public static Command Create(CliIO io)
     {
         var data = new Option<string?>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own" };
-        var encoding = new Option<string?>("--encoding") { Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]" };
+        var encoding = new Option<string?>("--encoding")
+        {
+            Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]; for a Speech Commands folder: " +
+                          "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k",
+        };
+        var task = new Option<int>("--task") { Description = "Speech Commands: 12 (commands + unknown + silence) or 35 classes", DefaultValueFactory = _ => 12 };
+        task.AcceptOnlyFromAmong("12", "35");
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
         var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
@@ -54,7 +62,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core)" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
-            data, encoding, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
+            data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
@@ -78,7 +86,7 @@ internal static class TrainCommand
             else
                 spec = new DataSpec(dataName, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
                     parse.GetValue(testLimit), true, options.Seed,
-                    parse.GetValue(noAugment) ? "none" : parse.GetValue(augment));
+                    parse.GetValue(noAugment) ? "none" : parse.GetValue(augment), parse.GetValue(task));
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
@@ -90,7 +98,7 @@ internal static class TrainCommand
     /// <summary>What a run trains on; stored as the run's data.json so --resume needs no data options.</summary>
     /// <remarks><c>Augment</c> is the field of runs written before <c>Augmentation</c> existed (true meant full).</remarks>
     internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed,
-        string? Augmentation = null)
+        string? Augmentation = null, int Task = 12)
     {
         public ImageAugmentation? AugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
         {
@@ -121,7 +129,18 @@ internal static class TrainCommand
             return (new EncodedImageDataset(train, encoding, spec.AugmentationPolicy, spec.Seed, "fashion-mnist train"),
                     new EncodedImageDataset(test, encoding, null, spec.Seed, "fashion-mnist test"), encoding.ToString());
         }
-        if (spec.Encoding is not null) throw new ByteFormerException("--encoding applies to --data fashion-mnist only; a folder's files are used as they are");
+        if (Directory.Exists(spec.Data) && SpeechCommandsDataset.IsSpeechCommands(spec.Data))
+        {
+            var audio = AudioEncoding.Parse(spec.Encoding ?? throw new ByteFormerException($"{spec.Data} is a Speech Commands set: give --encoding (e.g. wav-int16@8k)"));
+            var speechTask = spec.Task == 35 ? SpeechTask.ThirtyFive : SpeechTask.Twelve;
+            var augmentation = (spec.Augmentation ?? (spec.Augment ? "full" : "none")) == "none" ? null : new AudioAugmentation();
+            IByteDataset train = new SpeechCommandsDataset(spec.Data, "train", speechTask, audio, augmentation, spec.Seed);
+            IByteDataset test = new SpeechCommandsDataset(spec.Data, "test", speechTask, audio, null, spec.Seed);
+            if (spec.TrainLimit is { } tl) train = new FirstSamples(train, tl);
+            if (spec.TestLimit is { } el) test = new FirstSamples(test, el);
+            return (train, test, audio.ToString());
+        }
+        if (spec.Encoding is not null) throw new ByteFormerException("--encoding applies to fashion-mnist and Speech Commands folders; other folders' files are used as they are");
         var trainDir = Path.Combine(spec.Data, "train");
         if (!Directory.Exists(trainDir)) throw new ByteFormerException($"{spec.Data} has no train/ folder (expected {spec.Data}/train/<class>/<files>)");
         var trainSet = new FolderDataset(trainDir, byteBudget);

@@ -16,6 +16,16 @@ public interface IByteDataset
     string Describe { get; }
 }
 
+/// <summary>The first <c>count</c> samples of another dataset (for quick runs and tests).</summary>
+public sealed class FirstSamples(IByteDataset inner, int count) : IByteDataset
+{
+    public int Count { get; } = Math.Clamp(count, 0, inner.Count);
+    public IReadOnlyList<string> ClassNames => inner.ClassNames;
+    public string Describe => $"{inner.Describe} (first {Count:N0})";
+    public int Label(int index) => inner.Label(index);
+    public byte[] Bytes(int index, int epoch) => inner.Bytes(index, epoch);
+}
+
 /// <summary>Images encoded to file bytes on the fly, with optional augmentation before encoding.</summary>
 public sealed class EncodedImageDataset(LabeledImages images, ImageEncoding encoding, ImageAugmentation? augmentation, int seed, string name)
     : IByteDataset

@@ -1,0 +1,168 @@
+using ByteFormer.Codecs.Audio;
+
+namespace ByteFormer.Data.Speech;
+
+/// <summary>The two Speech Commands tasks: 10 commands + unknown + silence, or all 35 words.</summary>
+public enum SpeechTask
+{
+    Twelve,
+    ThirtyFive,
+}
+
+/// <summary>
+/// Waveform augmentation before encoding (byteformer.md §3.5, Speech Commands v2 train): background noise
+/// from <c>_background_noise_</c> mixed in at a random gain, and a random circular shift of up to
+/// <see cref="ShiftFraction"/> of the clip. Each (clip, epoch) draws from its own seeded generator.
+/// </summary>
+/// <param name="NoiseProbability">Share of clips that get noise.</param>
+/// <param name="NoiseMaxGain">Noise is scaled by U(0, this) relative to the noise file's level (about −20 dBFS).</param>
+/// <param name="ShiftFraction">Roll by U(−f·N, f·N) samples, circularly.</param>
+public sealed record AudioAugmentation(double NoiseProbability = 0.8, double NoiseMaxGain = 0.5, double ShiftFraction = 0.1);
+
+/// <summary>
+/// Speech Commands v2's layout (<c>word/SPEAKER_nohash_N.wav</c>, <c>validation_list.txt</c>,
+/// <c>testing_list.txt</c>, <c>_background_noise_/</c>), as the real set or <c>byteformer data speech-synth</c>
+/// makes it. Train is every clip in neither list. In the 12-class task the 25 other words form
+/// <c>_unknown_</c>, kept at the size of an average command class (a seeded choice), and <c>_silence_</c> is as
+/// many one-second cuts of the background noise at random gains. Clips are kept as 16-bit samples in memory
+/// and encoded on each access, after augmentation when training.
+/// </summary>
+public sealed class SpeechCommandsDataset : IByteDataset
+{
+    private readonly List<short[]?> clips = new();                      // null: a silence item, cut from noise
+    private readonly List<int> labels = new();
+    private readonly List<float[]> noise;
+    private readonly AudioEncoding encoding;
+    private readonly AudioAugmentation? augmentation;
+    private readonly int seed;
+    private readonly string name;
+
+    public const int ClipSamples = 16000;
+
+    /// <summary>True when <paramref name="root"/> looks like Speech Commands (both lists present).</summary>
+    public static bool IsSpeechCommands(string root) =>
+        File.Exists(Path.Combine(root, "testing_list.txt")) && File.Exists(Path.Combine(root, "validation_list.txt"));
+
+    public SpeechCommandsDataset(string root, string split, SpeechTask task, AudioEncoding encoding, AudioAugmentation? augmentation, int seed)
+    {
+        if (split is not ("train" or "validation" or "test")) throw new ArgumentException($"split must be train, validation or test, got '{split}'");
+        if (!IsSpeechCommands(root))
+            throw new ByteFormerException($"{root} is not in Speech Commands layout (no testing_list.txt and validation_list.txt)");
+        this.encoding = encoding;
+        this.augmentation = augmentation;
+        this.seed = seed;
+        name = $"speech commands {split} ({(task == SpeechTask.Twelve ? 12 : 35)} classes) in {root}";
+        var test = new HashSet<string>(File.ReadAllLines(Path.Combine(root, "testing_list.txt")).Select(Normalize));
+        var validation = new HashSet<string>(File.ReadAllLines(Path.Combine(root, "validation_list.txt")).Select(Normalize));
+        var words = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
+            .Where(d => !d.StartsWith('_') && !d.StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+        if (words.Count == 0) throw new ByteFormerException($"{root} has no word folders");
+        ClassNames = task == SpeechTask.Twelve
+            ? [.. SpeechCommandsWords.Commands, SpeechCommandsWords.Unknown, SpeechCommandsWords.Silence]
+            : words;
+        var files = new List<(string Path, int Label)>();
+        var unknown = new List<string>();
+        foreach (var word in words)
+        {
+            var index = ClassNames.ToList().IndexOf(word);
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, word), "*.wav").Order(StringComparer.Ordinal))
+            {
+                var rel = Normalize(Path.GetRelativePath(root, file));
+                var inSplit = split switch { "test" => test.Contains(rel), "validation" => validation.Contains(rel), _ => !test.Contains(rel) && !validation.Contains(rel) };
+                if (!inSplit) continue;
+                if (index >= 0) files.Add((file, index));
+                else if (task == SpeechTask.Twelve) unknown.Add(file);
+            }
+        }
+        if (task == SpeechTask.Twelve)
+        {
+            var missing = SpeechCommandsWords.Commands.Where(c => !words.Contains(c)).ToList();
+            if (missing.Count > 0) throw new ByteFormerException($"{root} lacks the command words {string.Join(", ", missing)} for the 12-class task");
+            var perClass = Math.Max(1, files.Count / SpeechCommandsWords.Commands.Count);
+            var rng = new Random(Seeds.Mix(seed, 0x0C1A55));
+            foreach (var file in unknown.OrderBy(_ => rng.Next()).Take(perClass)) files.Add((file, ClassNames.Count - 2));
+            SilenceCount = perClass;
+        }
+        foreach (var (path, label) in files)
+        {
+            clips.Add(ReadClip(path));
+            labels.Add(label);
+        }
+        noise = LoadNoise(Path.Combine(root, SpeechCommandsWords.BackgroundNoise));
+        if (SilenceCount > 0 && noise.Count == 0)
+            throw new ByteFormerException($"{root}/{SpeechCommandsWords.BackgroundNoise} holds no noise files: the 12-class task needs them for '_silence_'");
+        for (var i = 0; i < SilenceCount; i++)
+        {
+            clips.Add(null);
+            labels.Add(ClassNames.Count - 1);
+        }
+        if (clips.Count == 0) throw new ByteFormerException($"{root}: no clips in the {split} split");
+    }
+
+    public int Count => clips.Count;
+    public IReadOnlyList<string> ClassNames { get; }
+    public int SilenceCount { get; }
+    public AudioEncoding Encoding => encoding;
+    public string Describe => $"{name} as {encoding}" + (augmentation is null ? "" : ", augmented");
+    public int Label(int index) => labels[index];
+
+    /// <summary>The clip as it is before encoding (augmented for <paramref name="epoch"/> when training), 16 kHz.</summary>
+    public AudioClip Clip(int index, int epoch)
+    {
+        var samples = new float[ClipSamples];
+        var rng = new Random(Seeds.Mix(seed, epoch, index));
+        if (clips[index] is { } pcm)
+            for (var i = 0; i < ClipSamples; i++) samples[i] = pcm[i] / 32768f;
+        else
+        {
+            // Silence: a fixed cut of the noise per item (not per epoch), at a gain from 0 to 1.
+            var cut = new Random(Seeds.Mix(seed, 0x511E, index));
+            AddNoise(samples, cut, (float)cut.NextDouble());
+        }
+        if (augmentation is not null)
+        {
+            if (noise.Count > 0 && rng.NextDouble() < augmentation.NoiseProbability)
+                AddNoise(samples, rng, (float)(rng.NextDouble() * augmentation.NoiseMaxGain));
+            var maxShift = (int)(augmentation.ShiftFraction * ClipSamples);
+            var shift = rng.Next(-maxShift, maxShift + 1);
+            if (shift != 0)
+            {
+                var rolled = new float[ClipSamples];
+                for (var i = 0; i < ClipSamples; i++) rolled[((i + shift) % ClipSamples + ClipSamples) % ClipSamples] = samples[i];
+                samples = rolled;
+            }
+        }
+        return new AudioClip(samples, 16000);
+    }
+
+    public byte[] Bytes(int index, int epoch) => encoding.Encode(Clip(index, epoch));
+
+    private void AddNoise(float[] samples, Random rng, float gain)
+    {
+        var source = noise[rng.Next(noise.Count)];
+        var start = rng.Next(Math.Max(1, source.Length - ClipSamples));
+        for (var i = 0; i < ClipSamples && start + i < source.Length; i++) samples[i] += gain * source[start + i];
+    }
+
+    private static string Normalize(string path) => path.Trim().Replace('\\', '/');
+
+    private static short[] ReadClip(string path)
+    {
+        AudioClip clip;
+        try
+        {
+            clip = WavCodec.Decode(File.ReadAllBytes(path), path);
+        }
+        catch (Codecs.CodecException e)
+        {
+            throw new ByteFormerException($"{e.Message} (remove the file, or fix it, to train on this set)");
+        }
+        if (clip.SampleRate != 16000) clip = Resampler.To(clip, 16000);
+        clip = clip.WithLength(ClipSamples);
+        return clip.Samples.Select(s => (short)Math.Clamp(s * 32768f, short.MinValue, short.MaxValue)).ToArray();
+    }
+
+    private static List<float[]> LoadNoise(string dir) =>
+        !Directory.Exists(dir) ? [] : Directory.EnumerateFiles(dir, "*.wav").Order(StringComparer.Ordinal)
+            .Select(f => Resampler.To(WavCodec.Decode(File.ReadAllBytes(f), f), 16000).Samples).ToList();
+}
