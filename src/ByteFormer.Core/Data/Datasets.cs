@@ -14,6 +14,18 @@ public interface IByteDataset
     byte[] Bytes(int index, int epoch);
     /// <summary>Short description for logs and model metadata.</summary>
     string Describe { get; }
+
+    /// <summary>
+    /// For mixup (byteformer.md §3.5): the label of the sample mixed into <see cref="Bytes"/> and the weight λ of
+    /// this sample's own label; the soft target is λ·onehot(Label) + (1−λ)·onehot(partner). Default: no mixing.
+    /// </summary>
+    MixedTarget MixOf(int index, int epoch) => MixedTarget.None;
+}
+
+/// <summary>A mixup target: the partner's label (−1: none) and the weight of the sample's own label.</summary>
+public readonly record struct MixedTarget(int PartnerLabel, float OwnWeight)
+{
+    public static MixedTarget None => new(-1, 1f);
 }
 
 /// <summary>The first <c>count</c> samples of another dataset (for quick runs and tests).</summary>
@@ -24,6 +36,7 @@ public sealed class FirstSamples(IByteDataset inner, int count) : IByteDataset
     public string Describe => $"{inner.Describe} (first {Count:N0})";
     public int Label(int index) => inner.Label(index);
     public byte[] Bytes(int index, int epoch) => inner.Bytes(index, epoch);
+    public MixedTarget MixOf(int index, int epoch) => inner.MixOf(index, epoch);
 }
 
 /// <summary>Images encoded to file bytes on the fly, with optional augmentation before encoding.</summary>

@@ -4,7 +4,8 @@ using ByteFormer.Data;
 namespace ByteFormer.Training;
 
 /// <summary>A batch of encoded samples, as managed arrays (collated into tensors by the consumer).</summary>
-public sealed record ByteBatchData(byte[][] Samples, long[] Labels);
+/// <remarks><paramref name="PartnerLabels"/> and <paramref name="OwnWeights"/> are null unless the data mixes samples (mixup).</remarks>
+public sealed record ByteBatchData(byte[][] Samples, long[] Labels, long[]? PartnerLabels = null, float[]? OwnWeights = null);
 
 /// <summary>
 /// Encodes and reads samples on a background thread, a few batches ahead, so the model does not wait for
@@ -28,13 +29,19 @@ public sealed class BatchLoader : IDisposable
                 {
                     var samples = new byte[batchSize][];
                     var labels = new long[batchSize];
+                    var partners = new long[batchSize];
+                    var weights = new float[batchSize];
+                    var mixed = false;
                     for (var i = 0; i < batchSize; i++)
                     {
                         var index = order[b * batchSize + i];
                         samples[i] = dataset.Bytes(index, epoch);
                         labels[i] = dataset.Label(index);
+                        var mix = dataset.MixOf(index, epoch);
+                        mixed |= mix.PartnerLabel >= 0;
+                        (partners[i], weights[i]) = mix.PartnerLabel >= 0 ? (mix.PartnerLabel, mix.OwnWeight) : (labels[i], 1f);
                     }
-                    queue.Add(new ByteBatchData(samples, labels), cancel.Token);
+                    queue.Add(mixed ? new ByteBatchData(samples, labels, partners, weights) : new ByteBatchData(samples, labels), cancel.Token);
                 }
             }
             catch (OperationCanceledException)

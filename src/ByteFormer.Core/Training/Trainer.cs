@@ -116,7 +116,7 @@ public sealed class Trainer : IDisposable
                             var tokens = ByteCollator.Collate(batch.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.MinimumBytes);
                             var target = tensor(batch.Labels);
                             var logits = model.call(tokens);
-                            var loss = nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
+                            var loss = Loss(logits, target, batch);
                             if (accum == 1) loss.backward();
                             else
                             {
@@ -160,6 +160,21 @@ public sealed class Trainer : IDisposable
     {
         optimizer.Dispose();
         ema?.Dispose();
+    }
+
+    /// <summary>
+    /// Cross-entropy with label smoothing; with mixup, against the soft target λ·onehot(y) + (1−λ)·onehot(y'),
+    /// which (the loss being linear in the target) is λ·CE(y) + (1−λ)·CE(y') per sample.
+    /// </summary>
+    private Tensor Loss(Tensor logits, Tensor target, ByteBatchData batch)
+    {
+        if (batch.PartnerLabels is null)
+            return nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
+        var own = nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.None, label_smoothing: options.LabelSmoothing);
+        var partner = nn.functional.cross_entropy(logits, tensor(batch.PartnerLabels), reduction: nn.Reduction.None, label_smoothing: options.LabelSmoothing);
+        var lambda = tensor(batch.OwnWeights!);
+        var rest = ones_like(lambda) - lambda;
+        return (lambda * own).Plus(rest * partner).mean();
     }
 
     private void UpdateEma()

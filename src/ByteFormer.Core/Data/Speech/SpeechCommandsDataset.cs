@@ -17,7 +17,8 @@ public enum SpeechTask
 /// <param name="NoiseProbability">Share of clips that get noise.</param>
 /// <param name="NoiseMaxGain">Noise is scaled by U(0, this) relative to the noise file's level (about −20 dBFS).</param>
 /// <param name="ShiftFraction">Roll by U(−f·N, f·N) samples, circularly.</param>
-public sealed record AudioAugmentation(double NoiseProbability = 0.8, double NoiseMaxGain = 0.5, double ShiftFraction = 0.1);
+/// <param name="Mixup">Mix each clip with a random other one, λ ~ U(0, 1), and train on the soft target (as the reference).</param>
+public sealed record AudioAugmentation(double NoiseProbability = 0.8, double NoiseMaxGain = 0.5, double ShiftFraction = 0.1, bool Mixup = true);
 
 /// <summary>
 /// Speech Commands v2's layout (<c>word/SPEAKER_nohash_N.wav</c>, <c>validation_list.txt</c>,
@@ -107,7 +108,9 @@ public sealed class SpeechCommandsDataset : IByteDataset
     public int Label(int index) => labels[index];
 
     /// <summary>The clip as it is before encoding (augmented for <paramref name="epoch"/> when training), 16 kHz.</summary>
-    public AudioClip Clip(int index, int epoch)
+    public AudioClip Clip(int index, int epoch) => Clip(index, epoch, augment: true);
+
+    private AudioClip Clip(int index, int epoch, bool augment)
     {
         var samples = new float[ClipSamples];
         var rng = new Random(Seeds.Mix(seed, epoch, index));
@@ -119,7 +122,7 @@ public sealed class SpeechCommandsDataset : IByteDataset
             var cut = new Random(Seeds.Mix(seed, 0x511E, index));
             AddNoise(samples, cut, (float)cut.NextDouble());
         }
-        if (augmentation is not null)
+        if (augmentation is not null && augment)
         {
             if (noise.Count > 0 && rng.NextDouble() < augmentation.NoiseProbability)
                 AddNoise(samples, rng, (float)(rng.NextDouble() * augmentation.NoiseMaxGain));
@@ -135,7 +138,28 @@ public sealed class SpeechCommandsDataset : IByteDataset
         return new AudioClip(samples, 16000);
     }
 
-    public byte[] Bytes(int index, int epoch) => encoding.Encode(Clip(index, epoch));
+    public byte[] Bytes(int index, int epoch)
+    {
+        var clip = Clip(index, epoch);
+        if (Mixing(index, epoch) is { } mix)
+        {
+            // λ·a + (1−λ)·b, b the partner as it is (not augmented again).
+            var partner = Clip(mix.Partner, -1 - epoch, augment: false).Samples;
+            var own = clip.Samples;
+            for (var i = 0; i < own.Length; i++) own[i] = mix.Lambda * own[i] + (1 - mix.Lambda) * partner[i];
+        }
+        return encoding.Encode(clip);
+    }
+
+    public MixedTarget MixOf(int index, int epoch) =>
+        Mixing(index, epoch) is { } mix ? new MixedTarget(labels[mix.Partner], mix.Lambda) : MixedTarget.None;
+
+    private (int Partner, float Lambda)? Mixing(int index, int epoch)
+    {
+        if (augmentation is not { Mixup: true }) return null;
+        var rng = new Random(Seeds.Mix(seed, epoch, index, 0x313));
+        return (rng.Next(Count), (float)rng.NextDouble());
+    }
 
     private void AddNoise(float[] samples, Random rng, float gain)
     {
