@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Cli.Output;
+using ByteFormer.Codecs.Audio;
 using ByteFormer.Data;
+using ByteFormer.Data.Speech;
 using ByteFormer.Inference;
 using ByteFormer.Training;
 using Spectre.Console;
@@ -19,19 +21,41 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
         var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder" };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 128 };
-        var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files") { model, data, json, report, batchSize };
+        var split = new Option<string>("--split") { Description = "Speech Commands folder: test, validation or train", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("test", "validation", "train");
+        var encoding = new Option<string?>("--encoding") { Description = "Speech Commands folder: the audio encoding (default: the one the model was trained on)" };
+        var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
+        {
+            model, data, json, report, batchSize, split, encoding,
+        };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
-            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize))));
+            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding))));
         return command;
     }
 
-    private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize)
+    private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName)
     {
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
-        var dataset = new FolderDataset(dataDir, loaded.Model.ByteBudget, loaded.Labels);
-        if (dataset.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
+        IByteDataset dataset;
+        if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
+        {
+            // Clips are encoded as the model was trained (its metadata says how), without augmentation.
+            var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
+                       ?? throw new ByteFormerException($"{modelPath} does not say which audio encoding it was trained on: give --encoding");
+            var task = loaded.Labels.Contains(SpeechCommandsWords.Unknown) ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
+            var speech = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
+            if (!speech.ClassNames.SequenceEqual(loaded.Labels))
+                throw new ByteFormerException($"{dataDir}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", loaded.Labels.Take(5))}, …)");
+            dataset = speech;
+        }
+        else
+        {
+            var folder = new FolderDataset(dataDir, loaded.Model.ByteBudget, loaded.Labels);
+            if (folder.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
+            dataset = folder;
+        }
         var result = Evaluator.Evaluate(loaded.Model, dataset, batchSize);
         var node = ToJson(modelPath, dataDir, result);
         if (reportDir is not null)
