@@ -22,10 +22,15 @@ internal static class PredictCommand
         var topK = new Option<int>("--top-k") { Description = "Classes to report per file", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 16 };
         var device = CommonOptions.DeviceOption();
-        var command = new Command("predict", "Classify files from their bytes") { model, files, json, jsonl, recursive, logits, topK, batchSize, device };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(files)!,
-            parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
-            parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device))));
+        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core; 1 gives the lowest latency for a few small files)" };
+        var command = new Command("predict", "Classify files from their bytes") { model, files, json, jsonl, recursive, logits, topK, batchSize, device, threads };
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            TorchRuntime.Configure(parse.GetValue(threads));
+            return Run(io, parse.GetValue(model)!, parse.GetValue(files)!,
+                parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
+                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device));
+        }));
         return command;
     }
 
