@@ -170,7 +170,7 @@ internal static class TrainCommand
             var json = header.Model.ConfigJson();
             byteBudget = header.Model.ByteBudget;
             header.Model.Dispose();
-            build = _ => ModelFile.Build(architecture, json, checkpoint).Model!;
+            build = _ => ModelFile.Build(architecture, json, checkpoint);
         }
         else
         {

@@ -26,33 +26,24 @@ public static class ModelFile
     public static string ConfigToJson(ByteFormerConfig config) => config.ToJson();
 
     /// <summary>Parses <see cref="ConfigToJson"/>'s output.</summary>
-    public static ByteFormerConfig ConfigFromJson(string json, string source) =>
-        (ByteFormerConfig)Build("byteformer", json, source, create: false).Config;
+    public static ByteFormerConfig ConfigFromJson(string json, string source) => ParseConfig(ByteFormerConfig.FromJson, json, source);
 
     /// <summary>
     /// Builds the network that <paramref name="architecture"/> and its configuration JSON describe
-    /// ("byteformer", the default, or "pixel-vit"). With <paramref name="create"/> false only the
-    /// configuration is parsed and checked.
+    /// ("byteformer", the default, or "pixel-vit").
     /// </summary>
-    public static (object Config, ByteClassifier? Model) Build(string architecture, string configJson, string source, bool create = true)
+    public static ByteClassifier Build(string architecture, string configJson, string source) => architecture switch
+    {
+        "byteformer" => new ByteFormerModel(ParseConfig(ByteFormerConfig.FromJson, configJson, source)),
+        "pixel-vit" => new PixelVisionTransformer(ParseConfig(PixelVitConfig.FromJson, configJson, source)),
+        _ => throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows byteformer and pixel-vit)"),
+    };
+
+    private static T ParseConfig<T>(Func<string, T> parse, string json, string source)
     {
         try
         {
-            switch (architecture)
-            {
-                case "byteformer":
-                {
-                    var config = ByteFormerConfig.FromJson(configJson);
-                    return (config, create ? new ByteFormerModel(config) : null);
-                }
-                case "pixel-vit":
-                {
-                    var config = PixelVitConfig.FromJson(configJson);
-                    return (config, create ? new PixelVisionTransformer(config) : null);
-                }
-                default:
-                    throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows byteformer and pixel-vit)");
-            }
+            return parse(json);
         }
         catch (JsonException e)
         {
@@ -89,7 +80,7 @@ public static class ModelFile
             if (format != FormatValue)
                 throw new CheckpointException($"{path} is a model file of format '{format}'; this version reads '{FormatValue}'");
             var architecture = metadata.GetValueOrDefault(ArchitectureKey, "byteformer");
-            var model = Build(architecture, configJson, path).Model!;
+            var model = Build(architecture, configJson, path);
             IReadOnlyList<string> labels;
             try
             {

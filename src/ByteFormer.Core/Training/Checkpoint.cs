@@ -61,7 +61,7 @@ public static class Checkpoint
         var architecture = ReadArchitecture(path);
         var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))!;
         var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))!;
-        var model = Inference.ModelFile.Build(architecture, ReadText(zip, "config.json", path), path).Model!;
+        var model = Inference.ModelFile.Build(architecture, ReadText(zip, "config.json", path), path);
         return (model, options, labels);
     }
 

@@ -2,6 +2,7 @@ using ByteFormer.Codecs.Audio;
 using ByteFormer.Data.Speech;
 using ByteFormer.Model;
 using ByteFormer.Tests.Cli;
+using ByteFormer.Tests.Training;
 using ByteFormer.Training;
 
 namespace ByteFormer.Tests.Audio;
@@ -109,11 +110,4 @@ public class SpeechCommandsDatasetTests
         var e = Assert.Throws<ByteFormerException>(() => new SpeechCommandsDataset(root, "train", SpeechTask.Twelve, AudioEncoding.Parse("mp3"), null, 0));
         Assert.Contains("spk0_nohash_0.wav: not a WAV file", e.Message);
     }
-}
-
-internal sealed class NullTrainingObserver : ITrainingObserver
-{
-    public void OnStep(StepProgress progress) { }
-    public void OnEpoch(EpochMetrics metrics) { }
-    public void OnMessage(string message) { }
 }

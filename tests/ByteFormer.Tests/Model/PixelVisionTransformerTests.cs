@@ -4,6 +4,7 @@ using ByteFormer.Data;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using ByteFormer.Tests.Cli;
+using ByteFormer.Tests.Training;
 using ByteFormer.Training;
 using static TorchSharp.torch;
 
@@ -80,7 +81,7 @@ public class PixelVisionTransformerTests
         using var model = new PixelVisionTransformer(Small);
         var plain = new EncodedImageDataset(FashionMnist.Load("train", limit: 256), enc, null, 1, "train");
         var before = Evaluator.Evaluate(model, plain);
-        var trainer = new Trainer(model, train, null, options, dir.Path, new NullObserver());
+        var trainer = new Trainer(model, train, null, options, dir.Path, new NullTrainingObserver());
         Assert.True(trainer.Run());
         var after = Evaluator.Evaluate(model, plain);
         Assert.True(after.Loss < before.Loss - 0.3 && after.Top1 > 0.2,
@@ -89,12 +90,5 @@ public class PixelVisionTransformerTests
         var (restored, _, _) = Checkpoint.ReadHeader(Path.Combine(dir.Path, Checkpoint.FileName));
         using var ___ = restored;
         Assert.IsType<PixelVisionTransformer>(restored);
-    }
-
-    private sealed class NullObserver : ITrainingObserver
-    {
-        public void OnStep(StepProgress progress) { }
-        public void OnEpoch(EpochMetrics metrics) { }
-        public void OnMessage(string message) { }
     }
 }
