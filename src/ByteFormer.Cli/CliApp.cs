@@ -18,6 +18,8 @@ public static class CliApp
         TrainCommand.Create(io),
         EvalCommand.Create(io),
         CompareCommand.Create(io),
+        KeyCommands.Keygen(io),
+        KeyCommands.Permute(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on

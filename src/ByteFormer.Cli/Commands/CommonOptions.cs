@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ByteFormer.Bytes;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using static TorchSharp.torch;
@@ -24,6 +25,23 @@ internal static class CommonOptions
             throw new ByteFormerException("--device cuda: CUDA is not available (this build uses libtorch-cpu; reference a libtorch-cuda package to use a GPU)");
         return CUDA;
     }
+
+    /// <summary>The key of a model trained on permuted bytes.</summary>
+    public static Option<string?> KeyOption() => new("--byte-permutation")
+    {
+        Description = "Key file of a model trained on permuted bytes (from 'byteformer keygen'), or 'reference' for CoreNet's table",
+    };
+
+    /// <summary>Says the files were permuted already (by the key holder), so this side never needs the key.</summary>
+    public static Option<bool> PrePermutedOption() => new("--pre-permuted")
+    {
+        Description = "The files were permuted with the model's key already ('byteformer permute'): use them as they are",
+    };
+
+    /// <summary>The byte transforms <paramref name="loaded"/> was trained through, with the user's key if it needs one.</summary>
+    public static ByteTransformPipeline Transforms(LoadedModel loaded, string modelPath, string? key, bool prePermuted) =>
+        ByteTransformPipeline.FromSpec(loaded.Metadata.GetValueOrDefault(ByteTransformPipeline.MetadataKey),
+            key is null ? null : BytePermutation.Load(key), prePermuted, modelPath);
 
     /// <summary>A model file, or else a preset name: the two things <c>info</c> describes.</summary>
     public static (ByteFormerConfig? Config, LoadedModel? Loaded) ModelOrPreset(string target)

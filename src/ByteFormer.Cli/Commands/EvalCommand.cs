@@ -24,20 +24,25 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "Speech Commands folder: test, validation or train", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "validation", "train");
         var encoding = new Option<string?>("--encoding") { Description = "Speech Commands folder: the audio encoding (default: the one the model was trained on)" };
+        var key = CommonOptions.KeyOption();
+        var prePermuted = CommonOptions.PrePermutedOption();
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding,
+            model, data, json, report, batchSize, split, encoding, key, prePermuted,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
-            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding))));
+            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding),
+            parse.GetValue(key), parse.GetValue(prePermuted))));
         return command;
     }
 
-    private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName)
+    private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName,
+        string? key, bool prePermuted)
     {
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
+        var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted);
         IByteDataset dataset;
         if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
         {
@@ -56,7 +61,7 @@ internal static class EvalCommand
             if (folder.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
             dataset = folder;
         }
-        var result = Evaluator.Evaluate(loaded.Model, dataset, batchSize);
+        var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);
         if (reportDir is not null)
         {

@@ -23,13 +23,19 @@ internal static class PredictCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 16 };
         var device = CommonOptions.DeviceOption();
         var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core; 1 gives the lowest latency for a few small files)" };
-        var command = new Command("predict", "Classify files from their bytes") { model, files, json, jsonl, recursive, logits, topK, batchSize, device, threads };
+        var key = CommonOptions.KeyOption();
+        var prePermuted = CommonOptions.PrePermutedOption();
+        var command = new Command("predict", "Classify files from their bytes")
+        {
+            model, files, json, jsonl, recursive, logits, topK, batchSize, device, threads, key, prePermuted,
+        };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
             TorchRuntime.Configure(parse.GetValue(threads));
             return Run(io, parse.GetValue(model)!, parse.GetValue(files)!,
                 parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
-                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device));
+                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
+                parse.GetValue(key), parse.GetValue(prePermuted));
         }));
         return command;
     }
@@ -57,7 +63,8 @@ internal static class PredictCommand
         }
     }
 
-    private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, ComputeDevice device)
+    private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, ComputeDevice device,
+        string? key, bool prePermuted)
     {
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
@@ -65,7 +72,10 @@ internal static class PredictCommand
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
         loaded.Model.to(target);
-        var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize, target);
+        var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize, target)
+        {
+            Transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted),
+        };
 
         var failed = 0;
         var files = Expand(io, entries, recursive, () => failed++).ToList();

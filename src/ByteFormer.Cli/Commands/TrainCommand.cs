@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ByteFormer.Bytes;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
 using ByteFormer.Codecs.Audio;
@@ -60,10 +61,15 @@ internal static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps", DefaultValueFactory = _ => 500 };
         var output = new Option<string?>("--out") { Description = "Also write the final model file here" };
         var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core)" };
+        var permutation = CommonOptions.KeyOption();
+        var noise = new Option<int?>("--byte-noise") { Description = "Add uniform noise in [-W, W] to every byte, mod 256 (before any permutation)" };
+        var keepFraction = new Option<double?>("--keep-fraction") { Description = "Privacy camera: keep this fraction of byte positions (fixed), drop the rest" };
+        var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
+            permutation, noise, keepFraction, shuffleBytes,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
@@ -86,7 +92,9 @@ internal static class TrainCommand
             else
                 spec = new DataSpec(dataName, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
                     parse.GetValue(testLimit), true, options.Seed,
-                    parse.GetValue(noAugment) ? "none" : parse.GetValue(augment), parse.GetValue(task));
+                    parse.GetValue(noAugment) ? "none" : parse.GetValue(augment), parse.GetValue(task),
+                    parse.GetValue(keepFraction), parse.GetValue(shuffleBytes), parse.GetValue(noise),
+                    KeyPath(parse.GetValue(permutation)));
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
@@ -96,10 +104,16 @@ internal static class TrainCommand
     }
 
     /// <summary>What a run trains on; stored as the run's data.json so --resume needs no data options.</summary>
-    /// <remarks><c>Augment</c> is the field of runs written before <c>Augmentation</c> existed (true meant full).</remarks>
+    /// <remarks><c>Augment</c> is the field of runs written before <c>Augmentation</c> existed (true meant full).
+    /// <c>PermutationKey</c> is the key file's full path (or "reference"): the run folder names the key, never holds it.</remarks>
     internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed,
-        string? Augmentation = null, int Task = 12)
+        string? Augmentation = null, int Task = 12, double? KeepFraction = null, string? ShuffleBytes = null, int? NoiseWidth = null,
+        string? PermutationKey = null)
     {
+        /// <summary>The byte transforms of the run (none by default).</summary>
+        public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
+            PermutationKey is null ? null : BytePermutation.Load(PermutationKey));
+
         public ImageAugmentation? AugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
         {
             "full" => new ImageAugmentation(),
@@ -110,6 +124,9 @@ internal static class TrainCommand
     }
 
     private const string SpecFile = "data.json";
+
+    /// <summary>The key as data.json records it: a full path (a resumed run may start elsewhere), or "reference".</summary>
+    private static string? KeyPath(string? key) => key is null or BytePermutation.ReferenceName ? key : Path.GetFullPath(key);
 
     private static DataSpec ReadSpec(string runDir)
     {
@@ -197,6 +214,14 @@ internal static class TrainCommand
             }
         }
         var (train, test, encoding) = LoadData(io, spec, byteBudget);
+        var transforms = spec.Transforms();
+        if (!transforms.IsEmpty)
+        {
+            if (choice.Architecture == "pixel-vit" && !resume)
+                throw new ByteFormerException("byte transforms (--byte-permutation, --byte-noise, --keep-fraction, --shuffle-bytes) are for the byte model, not --architecture pixel-vit");
+            train = TransformedDataset.Wrap(train, transforms, options.Seed);
+            if (test is not null) test = TransformedDataset.Wrap(test, transforms, options.Seed);
+        }
         if (!resume)
         {
             Directory.CreateDirectory(runDir);
@@ -250,6 +275,7 @@ internal static class TrainCommand
             ["byteformer.train_command"] = "byteformer " + commandLine,
         };
         if (encoding is not null) metadata["byteformer.encoding"] = encoding;
+        if (!transforms.IsEmpty) metadata[ByteTransformPipeline.MetadataKey] = transforms.Spec;
         var last = trainer.FinalModel;
         if (test is not null)
         {

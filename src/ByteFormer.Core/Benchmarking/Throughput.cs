@@ -39,8 +39,9 @@ public static class Throughput
         ByteFormerConfig.Preset("tiny") with { ConvKernelSize = 32, NClasses = 10, MaxNumTokens = 10_000, Semantics = semantics };
 
     /// <summary>Runs every case. <paramref name="seconds"/> is the least time spent timing each case.</summary>
+    /// <param name="measuredBefore">Figures the caller measured before this run (reported first in <c>extra</c>).</param>
     public static BenchReport Run(double seconds = 3.0, int leakSteps = 1000, Action<string>? progress = null,
-        Func<(string Name, Func<double> Measure)[]>? extraCases = null)
+        Func<(string Name, Func<double> Measure)[]>? extraCases = null, IReadOnlyDictionary<string, double>? measuredBefore = null)
     {
         var threads = get_num_threads();
         progress?.Invoke($"GEMM 2048² fp32 on {threads} threads");
@@ -96,6 +97,7 @@ public static class Throughput
         }
 
         var extra = new Dictionary<string, double?>();
+        foreach (var (name, value) in measuredBefore ?? new Dictionary<string, double>()) extra[name] = value;
         if (extraCases is not null)
             foreach (var (name, measure) in extraCases())
             {

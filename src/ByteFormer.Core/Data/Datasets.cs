@@ -1,3 +1,4 @@
+using ByteFormer.Bytes;
 using ByteFormer.Codecs;
 
 namespace ByteFormer.Data;
@@ -37,6 +38,25 @@ public sealed class FirstSamples(IByteDataset inner, int count) : IByteDataset
     public int Label(int index) => inner.Label(index);
     public byte[] Bytes(int index, int epoch) => inner.Bytes(index, epoch);
     public MixedTarget MixOf(int index, int epoch) => inner.MixOf(index, epoch);
+}
+
+/// <summary>
+/// Another dataset's bytes through byte transforms (permutation, noise, kept positions, shuffles). Any randomness
+/// is a pure function of (seed, epoch, index), so runs stay repeatable and the test set is the same each epoch.
+/// </summary>
+public sealed class TransformedDataset(IByteDataset inner, ByteTransformPipeline transforms, int seed) : IByteDataset
+{
+    public int Count => inner.Count;
+    public IReadOnlyList<string> ClassNames => inner.ClassNames;
+    public string Describe => $"{inner.Describe}, bytes through {transforms.Spec}";
+    public int Label(int index) => inner.Label(index);
+    public byte[] Bytes(int index, int epoch) =>
+        transforms.Apply(inner.Bytes(index, epoch), new Random(Seeds.Mix(seed, epoch, index, 0xB17E)));
+    public MixedTarget MixOf(int index, int epoch) => inner.MixOf(index, epoch);
+
+    /// <summary><paramref name="dataset"/> itself when there is nothing to apply.</summary>
+    public static IByteDataset Wrap(IByteDataset dataset, ByteTransformPipeline transforms, int seed) =>
+        transforms.IsEmpty ? dataset : new TransformedDataset(dataset, transforms, seed);
 }
 
 /// <summary>Images encoded to file bytes on the fly, with optional augmentation before encoding.</summary>

@@ -49,6 +49,10 @@ public sealed class Predictor
 
     public int BatchSize { get; }
 
+    /// <summary>Byte transforms the model was trained through (from its file; see <see cref="ByteTransformPipeline.FromSpec"/>),
+    /// applied to every input before the model reads it. Randomness (noise) is seeded by the input's position.</summary>
+    public ByteTransformPipeline Transforms { get; init; } = ByteTransformPipeline.None;
+
     /// <summary>The most bytes the model can read (for ByteFormer: (max_num_tokens - 1) · stride + kernel).</summary>
     public long ByteBudget => model.ByteBudget;
 
@@ -102,7 +106,9 @@ public sealed class Predictor
         {
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
-            var samples = batch.Select(i => (ReadOnlyMemory<byte>)inputs[i].Bytes).ToList();
+            var samples = batch.Select(i => (ReadOnlyMemory<byte>)(Transforms.IsEmpty
+                ? inputs[i].Bytes
+                : Transforms.Apply(inputs[i].Bytes, new Random(Seeds.Mix(0xB17E, i))))).ToList();
             var tokens = ByteCollator.Collate(samples, model.MinimumBytes, device);
             var logits = model.call(tokens).to(CPU);
             var probabilities = logits.softmax(1);
