@@ -20,6 +20,7 @@ public static class CliApp
         CompareCommand.Create(io),
         KeyCommands.Keygen(io),
         KeyCommands.Permute(io),
+        DamageCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on

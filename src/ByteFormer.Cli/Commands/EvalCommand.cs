@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Cli.Output;
+using ByteFormer.Codecs;
 using ByteFormer.Codecs.Audio;
 using ByteFormer.Data;
 using ByteFormer.Data.Speech;
@@ -17,34 +18,45 @@ internal static class EvalCommand
     public static Command Create(CliIO io)
     {
         var model = new Argument<string>("model") { Description = "Model file" };
-        var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files>; class names must be the model's labels" };
+        var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files> (class names must be the model's labels), a Speech Commands folder, or 'fashion-mnist' (its test set)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
         var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder" };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 128 };
         var split = new Option<string>("--split") { Description = "Speech Commands folder: test, validation or train", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "validation", "train");
-        var encoding = new Option<string?>("--encoding") { Description = "Speech Commands folder: the audio encoding (default: the one the model was trained on)" };
+        var encoding = new Option<string?>("--encoding") { Description = "fashion-mnist or a Speech Commands folder: the encoding of the files (default: the one the model was trained on)" };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N files" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, key, prePermuted,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
             parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding),
-            parse.GetValue(key), parse.GetValue(prePermuted))));
+            parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit))));
         return command;
     }
 
     private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName,
-        string? key, bool prePermuted)
+        string? key, bool prePermuted, int? limit)
     {
+        if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
         var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted);
         IByteDataset dataset;
-        if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
+        if (dataDir == "fashion-mnist" && !Directory.Exists(dataDir))
+        {
+            // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
+            var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
+                       ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
+            var test = FashionMnist.Load("test");
+            if (!test.ClassNames.SequenceEqual(loaded.Labels)) throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
+            dataset = new EncodedImageDataset(test, ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
+        }
+        else if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
         {
             // Clips are encoded as the model was trained (its metadata says how), without augmentation.
             var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
@@ -61,6 +73,7 @@ internal static class EvalCommand
             if (folder.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
             dataset = folder;
         }
+        if (limit is { } n) dataset = new FirstSamples(dataset, n);
         var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);
         if (reportDir is not null)

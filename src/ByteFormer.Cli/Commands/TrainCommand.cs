@@ -22,7 +22,8 @@ internal static class TrainCommand
         var encoding = new Option<string?>("--encoding")
         {
             Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]; for a Speech Commands folder: " +
-                          "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k",
+                          "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k. Fashion-MNIST takes several, comma-separated, " +
+                          "for a mixture (each sample draws one per epoch)",
         };
         var task = new Option<int>("--task") { Description = "Speech Commands: 12 (commands + unknown + silence) or 35 classes", DefaultValueFactory = _ => 12 };
         task.AcceptOnlyFromAmong("12", "35");
@@ -140,11 +141,13 @@ internal static class TrainCommand
     {
         if (spec.Data == "fashion-mnist")
         {
-            var encoding = ImageEncoding.Parse(spec.Encoding ?? throw new ByteFormerException("--data fashion-mnist needs --encoding"));
+            // Several encodings (tiff,png,jpeg75): each sample draws one per epoch; the test set is the same mixture.
+            var encodings = (spec.Encoding ?? throw new ByteFormerException("--data fashion-mnist needs --encoding"))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => ImageEncoding.Parse(e)).ToList();
             var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
-            return (new EncodedImageDataset(train, encoding, spec.AugmentationPolicy, spec.Seed, "fashion-mnist train"),
-                    new EncodedImageDataset(test, encoding, null, spec.Seed, "fashion-mnist test"), encoding.ToString());
+            return (new EncodedImageDataset(train, encodings, spec.AugmentationPolicy, spec.Seed, "fashion-mnist train"),
+                    new EncodedImageDataset(test, encodings, null, spec.Seed, "fashion-mnist test"), string.Join(',', encodings));
         }
         if (Directory.Exists(spec.Data) && SpeechCommandsDataset.IsSpeechCommands(spec.Data))
         {

@@ -59,22 +59,55 @@ public sealed class TransformedDataset(IByteDataset inner, ByteTransformPipeline
         transforms.IsEmpty ? dataset : new TransformedDataset(dataset, transforms, seed);
 }
 
-/// <summary>Images encoded to file bytes on the fly, with optional augmentation before encoding.</summary>
-public sealed class EncodedImageDataset(LabeledImages images, ImageEncoding encoding, ImageAugmentation? augmentation, int seed, string name)
-    : IByteDataset
+/// <summary>Byte sequences already in memory, with their labels.</summary>
+public sealed class InMemoryDataset(IReadOnlyList<byte[]> files, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, string name) : IByteDataset
 {
+    public int Count => files.Count;
+    public IReadOnlyList<string> ClassNames => classNames;
+    public string Describe => name;
+    public int Label(int index) => labels[index];
+    public byte[] Bytes(int index, int epoch) => files[index];
+}
+
+/// <summary>
+/// Images encoded to file bytes on the fly, with optional augmentation before encoding. With several encodings
+/// each sample takes one of them, drawn per (index, epoch): a model trained on a mixture of file formats.
+/// </summary>
+public sealed class EncodedImageDataset : IByteDataset
+{
+    private readonly LabeledImages images;
+    private readonly IReadOnlyList<ImageEncoding> encodings;
+    private readonly ImageAugmentation? augmentation;
+    private readonly int seed;
+    private readonly string name;
+
+    public EncodedImageDataset(LabeledImages images, ImageEncoding encoding, ImageAugmentation? augmentation, int seed, string name)
+        : this(images, [encoding], augmentation, seed, name)
+    {
+    }
+
+    public EncodedImageDataset(LabeledImages images, IReadOnlyList<ImageEncoding> encodings, ImageAugmentation? augmentation, int seed, string name)
+    {
+        if (encodings.Count == 0) throw new ArgumentException("no encoding given");
+        (this.images, this.encodings, this.augmentation, this.seed, this.name) = (images, encodings, augmentation, seed, name);
+    }
+
     public int Count => images.Images.Count;
     public IReadOnlyList<string> ClassNames => images.ClassNames;
-    public ImageEncoding Encoding => encoding;
-    public string Describe => $"{name} as {encoding}" + (augmentation is null ? "" : ", augmented");
+    public IReadOnlyList<ImageEncoding> Encodings => encodings;
+    public string Describe => $"{name} as {string.Join(" or ", encodings)}" + (augmentation is null ? "" : ", augmented");
     public int Label(int index) => images.Labels[index];
+
+    /// <summary>The encoding sample <paramref name="index"/> gets in <paramref name="epoch"/>.</summary>
+    public ImageEncoding EncodingOf(int index, int epoch) =>
+        encodings.Count == 1 ? encodings[0] : encodings[Seeds.Mix(seed, epoch, index, 0xE7C) % encodings.Count];
 
     public byte[] Bytes(int index, int epoch)
     {
         var image = images.Images[index];
         if (augmentation is not null)
             image = augmentation.Apply(image, new Random(Seeds.Mix(seed, epoch, index)));
-        return encoding.Encode(image);
+        return EncodingOf(index, epoch).Encode(image);
     }
 }
 

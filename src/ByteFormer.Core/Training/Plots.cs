@@ -97,6 +97,25 @@ public static class Plots
         SavePng(plot, path, 160 * Math.Max(4, rows.Count) + 200, 560);
     }
 
+    /// <summary>Accuracy curves against a damage or keep level: one line with markers per series, y in percent.</summary>
+    public static void Curves(IReadOnlyList<(string Label, double[] X, double[] Y)> series, string title, string xLabel, string path)
+    {
+        _ = FontReady.Value;
+        var plot = new ScottPlot.Plot();
+        foreach (var (label, x, y) in series)
+        {
+            var line = plot.Add.Scatter(x, y.Select(v => v * 100).ToArray());
+            line.LegendText = label;
+            line.MarkerSize = 7;
+        }
+        plot.Axes.SetLimitsY(0, 100);
+        plot.XLabel(xLabel);
+        plot.YLabel("test top-1 (%)");
+        plot.Title(title);
+        plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        SavePng(plot, path, 800, 520);
+    }
+
     private static void SavePng(ScottPlot.Plot plot, string path, int width, int height)
     {
         _ = FontReady.Value;

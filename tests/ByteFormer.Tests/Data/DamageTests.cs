@@ -1,0 +1,93 @@
+using System.Text.Json;
+using ByteFormer.Codecs;
+using ByteFormer.Data;
+using ByteFormer.Robustness;
+using ByteFormer.Tests.Cli;
+
+namespace ByteFormer.Tests.Data;
+
+/// <summary>Damaged files, the decoder of the decode-first baseline, and mixed-encoding data.</summary>
+public class DamageTests
+{
+    private static readonly byte[] File100 = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+
+    [Fact]
+    public void A_cut_keeps_the_first_share_of_the_bytes_and_at_least_one()
+    {
+        Assert.Equal(File100[..90], new FileDamage(DamageKind.Cut, 0.9).Apply(File100, new Random(0)));
+        Assert.Equal(File100, new FileDamage(DamageKind.Cut, 1).Apply(File100, new Random(0)));
+        Assert.Single(new FileDamage(DamageKind.Cut, 0.001).Apply(File100, new Random(0)));
+    }
+
+    [Fact]
+    public void A_flip_changes_exactly_its_share_of_the_bytes_in_place()
+    {
+        var damaged = new FileDamage(DamageKind.Flip, 0.05).Apply(File100, new Random(3));
+        Assert.Equal(100, damaged.Length);
+        Assert.Equal(5, damaged.Zip(File100).Count(p => p.First != p.Second));
+        Assert.Equal(damaged, new FileDamage(DamageKind.Flip, 0.05).Apply(File100, new Random(3)));
+        Assert.Equal(File100, new FileDamage(DamageKind.Flip, 0).Apply(File100, new Random(3)));
+    }
+
+    [Theory]
+    [InlineData("tiff")]
+    [InlineData("png")]
+    [InlineData("png-stored")]
+    [InlineData("fhwc")]
+    public void The_decoder_gives_back_lossless_pixels_and_refuses_a_file_cut_in_half(string name)
+    {
+        var image = FashionMnist.Load("test", limit: 1).Images[0];
+        var encoding = ImageEncoding.Parse(name);
+        var file = encoding.Encode(image);
+        Assert.Equal(image.Pixels, ImageDecoder.TryDecodeGray(file, encoding, 28, 28)!.Pixels);
+        var half = new FileDamage(DamageKind.Cut, 0.5).Apply(file, new Random(0));
+        var decoded = ImageDecoder.TryDecodeGray(half, encoding, 28, 28);
+        // A lenient decoder may fill what is missing; it must never hand back the intact image.
+        Assert.True(decoded is null || !decoded.Pixels.SequenceEqual(image.Pixels));
+        Assert.Null(ImageDecoder.TryDecodeGray([1, 2, 3], encoding, 28, 28));
+    }
+
+    [Fact]
+    public void A_mixture_of_encodings_draws_each_and_is_repeatable()
+    {
+        var images = FashionMnist.Load("test", limit: 64);
+        var ds = new EncodedImageDataset(images, [ImageEncoding.Parse("tiff"), ImageEncoding.Parse("png-stored")], null, 1, "mix");
+        var lengths = Enumerable.Range(0, 64).Select(i => ds.Bytes(i, 0).Length).ToArray();
+        Assert.Contains(918, lengths);                                  // TIFF
+        Assert.Contains(880, lengths);                                  // stored PNG
+        Assert.Equal(lengths, Enumerable.Range(0, 64).Select(i => ds.Bytes(i, 0).Length));
+        Assert.Contains(Enumerable.Range(0, 64), i => ds.EncodingOf(i, 0) != ds.EncodingOf(i, 1));
+    }
+
+    [Fact]
+    public void The_damage_command_reports_both_curves_and_writes_its_files()
+    {
+        using var dir = new TempDir();
+        string Train(string run, params string[] extra)
+        {
+            var r = CliRunner.Run(["train", "--data", "fashion-mnist", "--preset", "nano", "--epochs", "1", "--batch-size", "16",
+                "--train-limit", "64", "--test-limit", "16", "--run-dir", dir.File(run), .. extra]);
+            Assert.True(r.ExitCode == 0, r.Err);
+            return dir.File($"{run}/model.safetensors");
+        }
+        var bytes = Train("tiff", "--encoding", "tiff", "--kernel", "56");
+        var pixels = Train("pixels", "--encoding", "fhwc", "--architecture", "pixel-vit", "--patch", "7");
+        var r = CliRunner.Run("damage", bytes, "--baseline", pixels, "--test-limit", "40", "--cut", "1,0.5", "--flip", "0,0.1",
+            "--out", dir.File("out/damage"), "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var points = JsonDocument.Parse(r.Out).RootElement.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(4, points.Count);
+        Assert.Equal(1.0, points[0].GetProperty("decoded_share").GetDouble());      // intact files all decode
+        Assert.Equal(1.0, points[2].GetProperty("decoded_share").GetDouble());
+        Assert.All(points, p => Assert.InRange(p.GetProperty("byte_model_top1").GetDouble(), 0, 1));
+        Assert.True(File.Exists(dir.File("out/damage.json")));
+        Assert.True(new FileInfo(dir.File("out/damage-cut.png")).Length > 1000);
+        Assert.True(new FileInfo(dir.File("out/damage-flip.png")).Length > 1000);
+
+        CliRunner.AssertCleanFailure(CliRunner.Run("damage", bytes, "--baseline", bytes), "model of decoded pixels");
+        CliRunner.AssertCleanFailure(CliRunner.Run("damage", bytes, "--cut", "1,2"), "not a share");
+        var cross = CliRunner.Run("eval", bytes, "fashion-mnist", "--encoding", "png-stored", "--limit", "50", "--json");
+        Assert.True(cross.ExitCode == 0, cross.Err);
+        Assert.Equal(50, JsonDocument.Parse(cross.Out).RootElement.GetProperty("samples").GetInt32());
+    }
+}
