@@ -52,20 +52,20 @@ internal static class EvalCommand
             // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
             var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
                        ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
-            var test = FashionMnist.Load("test");
-            if (!test.ClassNames.SequenceEqual(loaded.Labels)) throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
-            dataset = new EncodedImageDataset(test, ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
+            var test = new EncodedImageDataset(FashionMnist.Load("test"), ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
+            dataset = RelabeledDataset.InLabelSpace(test, loaded.Labels)
+                      ?? throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
         }
         else if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
         {
             // Clips are encoded as the model was trained (its metadata says how), without augmentation.
             var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
                        ?? throw new ByteFormerException($"{modelPath} does not say which audio encoding it was trained on: give --encoding");
-            var task = loaded.Labels.Contains(SpeechCommandsWords.Unknown) ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
+            var task = loaded.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
+                ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
             var speech = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
-            if (!speech.ClassNames.SequenceEqual(loaded.Labels))
-                throw new ByteFormerException($"{dataDir}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", loaded.Labels.Take(5))}, …)");
-            dataset = speech;
+            dataset = RelabeledDataset.InLabelSpace(speech, loaded.Labels)
+                      ?? throw new ByteFormerException($"{dataDir}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", loaded.Labels.Take(5))}, …)");
         }
         else
         {

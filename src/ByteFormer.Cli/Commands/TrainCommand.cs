@@ -18,8 +18,12 @@ internal static class TrainCommand
 {
     public static Command Create(CliIO io)
     {
-        var data = new Option<string?>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own" };
-        var encoding = new Option<string?>("--encoding")
+        var data = new Option<string[]>("--data")
+        {
+            Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own. " +
+                          "Give it several times to train one model on all of them (classes named data/class), with one --encoding each ('none' for a plain folder)",
+        };
+        var encoding = new Option<string[]>("--encoding")
         {
             Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]; for a Speech Commands folder: " +
                           "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k. Fashion-MNIST takes several, comma-separated, " +
@@ -82,20 +86,29 @@ internal static class TrainCommand
                 LabelSmoothing = parse.GetValue(smoothing), EmaMomentum = parse.GetValue(emaMomentum), Seed = parse.GetValue(seed),
                 CheckpointEverySteps = parse.GetValue(checkpointEvery),
             };
-            var dataName = parse.GetValue(data);
+            var dataNames = parse.GetValue(data) ?? [];
+            var encodings = parse.GetValue(encoding) ?? [];
             var runFolder = parse.GetValue(runDir)!;
             DataSpec spec;
-            if (dataName is null)
+            if (dataNames.Length == 0)
             {
                 if (!parse.GetValue(resume)) throw new ByteFormerException("--data is required (fashion-mnist or a folder)");
                 spec = ReadSpec(runFolder);
             }
             else
-                spec = new DataSpec(dataName, parse.GetValue(encoding), parse.GetValue(source)!, parse.GetValue(trainLimit),
+            {
+                if (dataNames.Length > 1 && encodings.Length != dataNames.Length)
+                    throw new ByteFormerException($"{dataNames.Length} --data need {dataNames.Length} --encoding, one each in the same order ('none' for a plain folder)");
+                if (dataNames.Length == 1 && encodings.Length > 1)
+                    throw new ByteFormerException("one --data takes one --encoding (several encodings of Fashion-MNIST: --encoding tiff,png)");
+                string? EncodingOf(int i) => i < encodings.Length && encodings[i] != "none" ? encodings[i] : null;
+                spec = new DataSpec(dataNames[0], EncodingOf(0), parse.GetValue(source)!, parse.GetValue(trainLimit),
                     parse.GetValue(testLimit), true, options.Seed,
                     parse.GetValue(noAugment) ? "none" : parse.GetValue(augment), parse.GetValue(task),
                     parse.GetValue(keepFraction), parse.GetValue(shuffleBytes), parse.GetValue(noise),
-                    KeyPath(parse.GetValue(permutation)));
+                    KeyPath(parse.GetValue(permutation)),
+                    dataNames.Length > 1 ? dataNames : null, dataNames.Length > 1 ? dataNames.Select((_, i) => EncodingOf(i)).ToArray() : null);
+            }
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
@@ -109,7 +122,7 @@ internal static class TrainCommand
     /// <c>PermutationKey</c> is the key file's full path (or "reference"): the run folder names the key, never holds it.</remarks>
     internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed,
         string? Augmentation = null, int Task = 12, double? KeepFraction = null, string? ShuffleBytes = null, int? NoiseWidth = null,
-        string? PermutationKey = null)
+        string? PermutationKey = null, string[]? JoinData = null, string?[]? JoinEncodings = null)
     {
         /// <summary>The byte transforms of the run (none by default).</summary>
         public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
@@ -139,6 +152,14 @@ internal static class TrainCommand
 
     private static (IByteDataset Train, IByteDataset? Test, string? Encoding) LoadData(CliIO io, DataSpec spec, long byteBudget)
     {
+        if (spec.JoinData is { Length: > 1 } sources)
+        {
+            var loaded = sources.Select((d, i) => LoadData(io, spec with { Data = d, Encoding = spec.JoinEncodings![i], JoinData = null, JoinEncodings = null }, byteBudget)).ToList();
+            var names = sources.Select(PartName).ToList();
+            var train = new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Train)).ToList());
+            JoinedDataset? test = loaded.All(l => l.Test is not null) ? new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Test!)).ToList()) : null;
+            return (train, test, string.Join(" + ", loaded.Select((l, i) => $"{names[i]}: {l.Encoding ?? "as is"}")));
+        }
         if (spec.Data == "fashion-mnist")
         {
             // Several encodings (tiff,png,jpeg75): each sample draws one per epoch; the test set is the same mixture.
@@ -170,6 +191,10 @@ internal static class TrainCommand
             io.Err.WriteLine($"byteformer: {skipped}");
         return (trainSet, testSet, null);
     }
+
+    /// <summary>A joined data set's name for class labels: fashion-mnist, or the folder's name.</summary>
+    private static string PartName(string data) =>
+        data == "fashion-mnist" ? data : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)));
 
     /// <summary>Which network to train: the architecture, the preset giving its size, and the pixel ViT's patch.</summary>
     internal sealed record ModelChoice(string Architecture, string Preset, int Patch);
@@ -285,6 +310,13 @@ internal static class TrainCommand
             var result = Evaluator.Evaluate(last, test);
             metadata["byteformer.test_top1"] = result.Top1.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
             io.Out.WriteLine($"Final model: test top-1 {result.Top1:P2} on {result.Samples:N0} samples");
+            if (test is JoinedDataset joined)
+                for (var i = 0; i < joined.PartNames.Count; i++)
+                {
+                    var part = Evaluator.Evaluate(last, joined.Part(i));
+                    metadata[$"byteformer.test_top1.{joined.PartNames[i]}"] = part.Top1.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
+                    io.Out.WriteLine($"  {joined.PartNames[i]}: test top-1 {part.Top1:P2} on {part.Samples:N0} samples");
+                }
         }
         var modelPath = Path.Combine(runDir, "model.safetensors");
         ModelFile.Save(modelPath, last, train.ClassNames, metadata);

@@ -59,6 +59,104 @@ public sealed class TransformedDataset(IByteDataset inner, ByteTransformPipeline
         transforms.IsEmpty ? dataset : new TransformedDataset(dataset, transforms, seed);
 }
 
+/// <summary>
+/// Several datasets as one, for a single model over all of them (images and audio together): class names
+/// become <c>part/class</c>, labels are shifted past the earlier parts' classes, and nothing marks a
+/// sample's modality but its bytes.
+/// </summary>
+public sealed class JoinedDataset : IByteDataset
+{
+    private readonly IReadOnlyList<(string Name, IByteDataset Data)> parts;
+    private readonly int[] sampleStart;
+    private readonly int[] classStart;
+
+    public JoinedDataset(IReadOnlyList<(string Name, IByteDataset Data)> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("nothing to join");
+        if (parts.Select(p => p.Name).Distinct().Count() != parts.Count)
+            throw new ByteFormerException($"data sets to join need distinct names, got {string.Join(", ", parts.Select(p => p.Name))}");
+        this.parts = parts;
+        sampleStart = new int[parts.Count + 1];
+        classStart = new int[parts.Count + 1];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            sampleStart[i + 1] = sampleStart[i] + parts[i].Data.Count;
+            classStart[i + 1] = classStart[i] + parts[i].Data.ClassNames.Count;
+        }
+        ClassNames = parts.SelectMany(p => p.Data.ClassNames.Select(c => $"{p.Name}/{c}")).ToArray();
+    }
+
+    public int Count => sampleStart[^1];
+    public IReadOnlyList<string> ClassNames { get; }
+    public string Describe => string.Join(" + ", parts.Select(p => p.Data.Describe));
+    public IReadOnlyList<string> PartNames => parts.Select(p => p.Name).ToArray();
+
+    private (int Part, int Local) Locate(int index)
+    {
+        var part = Array.BinarySearch(sampleStart, index);
+        part = part >= 0 ? part : ~part - 1;
+        while (sampleStart[part + 1] == index) part++;          // skip empty parts
+        return (part, index - sampleStart[part]);
+    }
+
+    public int Label(int index)
+    {
+        var (part, local) = Locate(index);
+        return classStart[part] + parts[part].Data.Label(local);
+    }
+
+    public byte[] Bytes(int index, int epoch)
+    {
+        var (part, local) = Locate(index);
+        return parts[part].Data.Bytes(local, epoch);
+    }
+
+    public MixedTarget MixOf(int index, int epoch)
+    {
+        var (part, local) = Locate(index);
+        var mix = parts[part].Data.MixOf(local, epoch);
+        return mix.PartnerLabel < 0 ? mix : mix with { PartnerLabel = classStart[part] + mix.PartnerLabel };
+    }
+
+    /// <summary>Part <paramref name="i"/> alone, labelled in the joined label space (for per-part accuracy).</summary>
+    public IByteDataset Part(int i) => new RelabeledDataset(parts[i].Data, classStart[i], ClassNames);
+}
+
+/// <summary>A dataset seen in a larger label space: its labels shifted by <paramref name="offset"/>.</summary>
+public sealed class RelabeledDataset(IByteDataset inner, int offset, IReadOnlyList<string> classNames) : IByteDataset
+{
+    public int Count => inner.Count;
+    public IReadOnlyList<string> ClassNames => classNames;
+    public string Describe => inner.Describe;
+    public int Label(int index) => offset + inner.Label(index);
+    public byte[] Bytes(int index, int epoch) => inner.Bytes(index, epoch);
+
+    public MixedTarget MixOf(int index, int epoch)
+    {
+        var mix = inner.MixOf(index, epoch);
+        return mix.PartnerLabel < 0 ? mix : mix with { PartnerLabel = offset + mix.PartnerLabel };
+    }
+
+    /// <summary>
+    /// <paramref name="data"/> in <paramref name="modelLabels"/>' space: itself when the names are equal, shifted
+    /// when the model's labels hold them as one <c>part/class</c> run (a joined model); otherwise null.
+    /// </summary>
+    public static IByteDataset? InLabelSpace(IByteDataset data, IReadOnlyList<string> modelLabels)
+    {
+        if (data.ClassNames.SequenceEqual(modelLabels)) return data;
+        var n = data.ClassNames.Count;
+        for (var start = 0; start + n <= modelLabels.Count; start++)
+        {
+            var slash = modelLabels[start].IndexOf('/');
+            if (slash < 0) continue;
+            var prefix = modelLabels[start][..(slash + 1)];
+            if (Enumerable.Range(0, n).All(i => modelLabels[start + i] == prefix + data.ClassNames[i]))
+                return new RelabeledDataset(data, start, modelLabels);
+        }
+        return null;
+    }
+}
+
 /// <summary>Byte sequences already in memory, with their labels.</summary>
 public sealed class InMemoryDataset(IReadOnlyList<byte[]> files, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, string name) : IByteDataset
 {
