@@ -52,7 +52,8 @@ internal static class TrainCommand
         var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2)" };
         var window = new Option<int?>("--window") { Description = "Window size for every layer (shifts become half of it)" };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "Positional table rows" };
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (with --time-budget: the most)", DefaultValueFactory = _ => 10 };
+        var timeBudget = new Option<double>("--time-budget") { Description = "Minutes: after the first epoch, keep as many epochs as fit (at most --epochs)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var accum = new Option<int>("--accumulate") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
@@ -74,7 +75,7 @@ internal static class TrainCommand
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
@@ -84,7 +85,7 @@ internal static class TrainCommand
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), AccumulationSteps = parse.GetValue(accum),
                 LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup), WeightDecay = parse.GetValue(wd),
                 LabelSmoothing = parse.GetValue(smoothing), EmaMomentum = parse.GetValue(emaMomentum), Seed = parse.GetValue(seed),
-                CheckpointEverySteps = parse.GetValue(checkpointEvery),
+                CheckpointEverySteps = parse.GetValue(checkpointEvery), TimeBudgetMinutes = parse.GetValue(timeBudget),
             };
             var dataNames = parse.GetValue(data) ?? [];
             var encodings = parse.GetValue(encoding) ?? [];
@@ -204,6 +205,7 @@ internal static class TrainCommand
     {
         if (options.Epochs < 1 || options.BatchSize < 1 || options.AccumulationSteps < 1)
             throw new ByteFormerException("--epochs, --batch-size and --accumulate must be at least 1");
+        if (options.TimeBudgetMinutes < 0) throw new ByteFormerException("--time-budget must be a positive number of minutes");
         var checkpoint = Path.Combine(runDir, Checkpoint.FileName);
         Func<int, ByteClassifier> build;                                        // classes -> fresh network
         long byteBudget;

@@ -22,6 +22,13 @@ public sealed record TrainOptions
     public int Seed { get; init; }
     /// <summary>Also checkpoint every this many optimizer steps (0: only at epoch ends).</summary>
     public int CheckpointEverySteps { get; init; }
+    /// <summary>
+    /// Wall-clock budget in minutes (0: none). After the first epoch (training and evaluation), the run keeps as
+    /// many epochs as fit at that epoch's pace, at most <see cref="Epochs"/>, and the schedule's length follows.
+    /// The first epoch's rates do not depend on it while it lies inside the warm-up.
+    /// </summary>
+    public double TimeBudgetMinutes { get; init; }
+
     /// <summary>Evaluate on the test set at each epoch end.</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
 }

@@ -22,7 +22,7 @@ public sealed class Trainer : IDisposable
     private readonly ByteClassifier? ema;
     private readonly IByteDataset train;
     private readonly IByteDataset? test;
-    private readonly TrainOptions options;
+    private TrainOptions options;
     private readonly string runDir;
     private readonly ITrainingObserver observer;
     private readonly AdamW optimizer;
@@ -149,11 +149,22 @@ public sealed class Trainer : IDisposable
                 lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / trainSeconds, trainSeconds,
                 startElapsed + clock.Elapsed.TotalSeconds, raw?.Top1, smoothed?.Top1, raw?.Loss, raw?.SamplesPerS);
             state = state with { History = [.. state.History.Where(h => h.Epoch != metrics.Epoch), metrics] };
+            if (epoch == 0 && options.TimeBudgetMinutes > 0) FitEpochsToBudget(metrics.ElapsedSeconds);
             Save(epoch + 1, 0, startElapsed + clock.Elapsed.TotalSeconds, labels);
             WriteMetrics();
             observer.OnEpoch(metrics);
         }
         return true;
+    }
+
+    /// <summary>Sets the epoch count from the first epoch's pace; the checkpoint keeps the decision for --resume.</summary>
+    private void FitEpochsToBudget(double firstEpochSeconds)
+    {
+        var fit = (int)Math.Floor(options.TimeBudgetMinutes * 60 / Math.Max(1e-3, firstEpochSeconds));
+        var epochs = Math.Clamp(fit, 1, options.Epochs);
+        observer.OnMessage($"time budget {options.TimeBudgetMinutes:F0} min: the first epoch took {firstEpochSeconds:F0} s, so the run has {epochs} epochs" +
+                           (epochs == options.Epochs ? $" (the most --epochs allows)" : ""));
+        options = options with { Epochs = epochs, TimeBudgetMinutes = 0 };
     }
 
     public void Dispose()

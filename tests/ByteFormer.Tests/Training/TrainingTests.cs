@@ -77,6 +77,28 @@ public class TrainingTests
     }
 
     [Fact]
+    public void A_time_budget_keeps_the_epochs_that_fit_and_the_checkpoint_remembers_them()
+    {
+        var (train, test) = Data();
+        using var dir = new TempDir();
+        using var wide = new TempDir();
+        manual_seed(1);
+        using var a = new ByteFormerModel(Tiny);
+        var tight = new Trainer(a, train, test, Options with { Epochs = 5, TimeBudgetMinutes = 1e-6 }, dir.Path, new Silent());
+        Assert.True(tight.Run());
+        Assert.Single(File.ReadAllLines(tight.MetricsPath));                      // the first epoch already spent it
+        var header = Checkpoint.ReadHeader(tight.CheckpointPath);
+        header.Model.Dispose();
+        Assert.Equal(1, header.Options.Epochs);
+
+        manual_seed(1);
+        using var b = new ByteFormerModel(Tiny);
+        var roomy = new Trainer(b, train, test, Options with { Epochs = 3, TimeBudgetMinutes = 600 }, wide.Path, new Silent());
+        Assert.True(roomy.Run());
+        Assert.Equal(3, File.ReadAllLines(roomy.MetricsPath).Length);             // never more than --epochs
+    }
+
+    [Fact]
     public void Training_lowers_the_loss()
     {
         var (train, _) = Data();
