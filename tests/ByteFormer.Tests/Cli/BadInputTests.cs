@@ -51,6 +51,23 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Broken_audio_files_still_get_a_class_because_the_model_reads_bytes()
+    {
+        using var dir = new TempDir();
+        var model = ImportSmall(dir);
+        var good = ByteFormer.Codecs.Audio.WavCodec.Encode(new ByteFormer.Codecs.Audio.AudioClip(new float[800], 8000),
+            ByteFormer.Codecs.Audio.WavSampleFormat.Int16);
+        File.WriteAllBytes(dir.File("broken-header.wav"), [.. "RIFX"u8.ToArray(), .. good[4..]]);
+        File.WriteAllBytes(dir.File("no-samples.wav"), good[..44]);
+        File.WriteAllBytes(dir.File("not-really.mp3"), System.Text.Encoding.ASCII.GetBytes("this is a text file, not an MP3 stream at all"));
+        var r = CliRunner.Run("predict", model, dir.File("broken-header.wav"), dir.File("no-samples.wav"), dir.File("not-really.mp3"), "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, row => Assert.False(string.IsNullOrEmpty(row!["label"]?.GetValue<string>())));
+    }
+
+    [Fact]
     public void Predicting_with_a_weights_file_that_is_not_a_model_file()
     {
         using var dir = new TempDir();
