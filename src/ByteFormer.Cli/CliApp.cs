@@ -21,6 +21,7 @@ public static class CliApp
         KeyCommands.Keygen(io),
         KeyCommands.Permute(io),
         DamageCommand.Create(io),
+        ExportCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on

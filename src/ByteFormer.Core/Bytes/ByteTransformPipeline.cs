@@ -90,7 +90,7 @@ public sealed class ByteTransformPipeline
                 _ => throw new FormatException(),
             };
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             throw new ByteFormerException($"unknown byte transform '{part}' (this version knows keep, shuffle, noise and permute)");
         }

@@ -20,8 +20,17 @@ public interface IByteTransform
 /// <c>RandomUniformNoise</c>: adds an integer drawn uniformly from [<paramref name="Low"/>, <paramref name="High"/>]
 /// to every byte, modulo 256, fresh per byte and per call (the reference adds it at evaluation too).
 /// </summary>
-public sealed record RandomUniformNoise(int Low, int High) : IByteTransform
+public sealed record RandomUniformNoise : IByteTransform
 {
+    public RandomUniformNoise(int low, int high)
+    {
+        if (low > high || low < -255 || high > 255) throw new ByteFormerException($"noise range [{low}, {high}] must have low ≤ high within ±255");
+        (Low, High) = (low, high);
+    }
+
+    public int Low { get; }
+    public int High { get; }
+
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"noise:{Low}:{High}");
 
     public byte[] Apply(byte[] bytes, Random random)

@@ -90,6 +90,14 @@ public static class Checkpoint
                ?? throw new CheckpointException($"{path}: empty state");
     }
 
+    /// <summary>Loads a checkpoint's raw weights, or its EMA weights with <paramref name="ema"/>, into <paramref name="model"/>.</summary>
+    public static void LoadWeights(string path, ByteClassifier model, bool ema)
+    {
+        using var zip = Open(path);
+        if (ema && zip.GetEntry("ema.safetensors") is null) throw new CheckpointException($"{path} holds no EMA weights (the run had EMA off)");
+        Load(zip, ema ? "ema.safetensors" : "model.safetensors", model, path);
+    }
+
     private static void Load(ZipArchive zip, string name, ByteClassifier model, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");

@@ -60,3 +60,24 @@ public class PredictCommandTests
         Assert.Contains("score", r.Out);
     }
 }
+
+/// <summary>The README's main job: the bundled model on the bundled samples.</summary>
+public class BundledModelTests
+{
+    private static string RepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ByteFormer.slnx"))) return Path.Combine(dir.FullName, relative);
+        throw new DirectoryNotFoundException("the checkout (ByteFormer.slnx) is not above the test binaries");
+    }
+
+    [Fact]
+    public void The_bundled_model_names_every_bundled_tiff_sample()
+    {
+        var r = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), RepoFile("samples/tiff"), "-r", "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray();
+        Assert.Equal(10, rows.Count);
+        Assert.All(rows, row => Assert.Equal(Path.GetFileNameWithoutExtension(row!["file"]!.GetValue<string>()), row["label"]!.GetValue<string>()));
+    }
+}

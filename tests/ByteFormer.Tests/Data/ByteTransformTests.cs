@@ -123,6 +123,7 @@ public class ByteTransformTests
         Assert.True(ByteTransformPipeline.FromSpec(spec, null, true, "m").IsEmpty);   // the key holder applied noise and key
         Assert.Equal("keep:0.1,shuffle:stride:32", ByteTransformPipeline.FromSpec("keep:0.1,shuffle:stride:32", null, false, "m").Spec);
         Assert.Contains("unknown byte transform", Assert.Throws<ByteFormerException>(() => ByteTransformPipeline.FromSpec("twist:3", null, false, "m")).Message);
+        Assert.Contains("low ≤ high", Assert.Throws<ByteFormerException>(() => ByteTransformPipeline.FromSpec("noise:5:-5", null, false, "m")).Message);
     }
 
     /// <summary>Two classes told apart by their byte values, in train/test folders.</summary>
@@ -135,6 +136,23 @@ public class ByteTransformTests
                 for (var i = 0; i < 8; i++)
                     File.WriteAllBytes(dir.File($"data/{split}/c{c}/{i}.bin"), Enumerable.Range(0, 40).Select(j => (byte)(c * 100 + i + j)).ToArray());
             }
+    }
+
+    [Fact]
+    public void Export_writes_the_raw_or_the_ema_weights_of_a_run()
+    {
+        using var dir = new TempDir();
+        MakeFolders(dir);
+        var r = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
+            "--batch-size", "4", "--ema", "0.5", "--run-dir", dir.File("run"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--weights", "ema", "--out", dir.File("ema.safetensors")).ExitCode);
+        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--out", dir.File("raw.safetensors")).ExitCode);
+        string Logits(string model) =>
+            JsonDocument.Parse(CliRunner.Run("predict", model, dir.File("data/test/c1/3.bin"), "--json", "--logits").Out).RootElement[0].GetProperty("logits").ToString();
+        Assert.Equal(Logits(dir.File("run/model.safetensors")), Logits(dir.File("ema.safetensors")));   // the run ships EMA
+        Assert.NotEqual(Logits(dir.File("ema.safetensors")), Logits(dir.File("raw.safetensors")));
+        CliRunner.AssertCleanFailure(CliRunner.Run("export", dir.File("data"), "--out", dir.File("x.safetensors")), "no finished run");
     }
 
     [Fact]
