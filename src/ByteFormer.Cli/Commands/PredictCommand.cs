@@ -22,7 +22,7 @@ internal static class PredictCommand
         var topK = new Option<int>("--top-k") { Description = "Classes to report per file", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 16 };
         var device = CommonOptions.DeviceOption();
-        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core; 1 gives the lowest latency for a few small files)" };
+        var threads = new Option<int?>("--threads") { Description = $"Intra-op threads (default: 1 for up to {FewFiles} files, where it gives the lowest latency; else one per core)" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var command = new Command("predict", "Classify files from their bytes")
@@ -31,16 +31,31 @@ internal static class PredictCommand
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
-            TorchRuntime.Configure(parse.GetValue(threads));
-            return Run(io, parse.GetValue(model)!, parse.GetValue(files)!,
-                parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
-                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
-                parse.GetValue(key), parse.GetValue(prePermuted));
+            var entries = parse.GetValue(files)!;
+            // A few small files: a second intra-op thread costs more in wake-ups than it saves (measured in
+            // docs/performance.md: 1.8 ms against 3.3 ms for one Fashion-MNIST file), so use one unless told.
+            var chosen = parse.GetValue(threads) ?? (entries.Length <= FewFiles && !entries.Any(Directory.Exists) ? 1 : null);
+            var before = TorchSharp.torch.get_num_threads();
+            TorchRuntime.Configure(chosen);
+            try
+            {
+                return Run(io, parse.GetValue(model)!, entries,
+                    parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
+                    parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
+                    parse.GetValue(key), parse.GetValue(prePermuted));
+            }
+            finally
+            {
+                TorchSharp.torch.set_num_threads(before);                    // in-process callers keep their setting
+            }
         }));
         return command;
     }
 
     private enum Format { Table, Json, JsonLines }
+
+    /// <summary>Up to this many files (no folders), predict runs on one intra-op thread by default.</summary>
+    private const int FewFiles = 4;
 
     /// <summary>Files as given; folders expand to their files (sorted) with -r, else are an error for that entry.</summary>
     private static IEnumerable<string> Expand(CliIO io, string[] entries, bool recursive, Action fail)

@@ -49,6 +49,22 @@ public class PredictCommandTests
     }
 
     [Fact]
+    public void A_few_files_run_on_one_thread_and_the_callers_setting_comes_back()
+    {
+        using var dir = new TempDir();
+        var model = SmallModel(dir);
+        File.WriteAllBytes(dir.File("a.bin"), new byte[200]);
+        var before = TorchSharp.torch.get_num_threads();
+        var one = CliRunner.Run("predict", model, dir.File("a.bin"), "--json", "--logits");
+        Assert.True(one.ExitCode == 0, one.Err);
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+        var two = CliRunner.Run("predict", model, dir.File("a.bin"), "--json", "--logits", "--threads", "2");
+        static double[] Logits(string json) => JsonNode.Parse(json)![0]!["logits"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.All(Logits(one.Out).Zip(Logits(two.Out)), p => Assert.Equal(p.First, p.Second, 1e-4));   // threads change sums' order only
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+    }
+
+    [Fact]
     public void The_table_shows_one_row_per_file()
     {
         using var dir = new TempDir();
