@@ -43,6 +43,14 @@ internal static class CommonOptions
         ByteTransformPipeline.FromSpec(loaded.Metadata.GetValueOrDefault(ByteTransformPipeline.MetadataKey),
             key is null ? null : BytePermutation.Load(key), prePermuted, modelPath);
 
+    /// <summary>Metadata key of the encoding a model was trained on (written by <c>train</c>).</summary>
+    public const string EncodingKey = "byteformer.encoding";
+
+    /// <summary>The encoding to make test files in: the one given, else the one the model was trained on.</summary>
+    public static string EncodingOf(LoadedModel loaded, string modelPath, string? given) =>
+        given ?? loaded.Metadata.GetValueOrDefault(EncodingKey)
+        ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
+
     /// <summary>A model file, or else a preset name: the two things <c>info</c> describes.</summary>
     public static (ByteFormerConfig? Config, LoadedModel? Loaded) ModelOrPreset(string target)
     {

@@ -58,15 +58,13 @@ internal static class DamageCommand
         if (cuts.Any(c => c == 0)) throw new ByteFormerException("--cut: a share of 0 leaves no bytes (the smallest cut keeps one byte)");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
-        var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
-                   ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
-        var encoding = ImageEncoding.Parse(name);
+        var encoding = ImageEncoding.Parse(CommonOptions.EncodingOf(loaded, modelPath, encodingName));
         var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted: false);
         LoadedModel? pixel = null;
         if (baselinePath is not null)
         {
             pixel = ModelFile.Load(baselinePath);
-            if (pixel.Metadata.GetValueOrDefault("byteformer.encoding") is not "fhwc")
+            if (pixel.Metadata.GetValueOrDefault(CommonOptions.EncodingKey) is not "fhwc")
             {
                 pixel.Model.Dispose();
                 throw new ByteFormerException($"{baselinePath}: the baseline must be a model of decoded pixels (trained with --encoding fhwc)");

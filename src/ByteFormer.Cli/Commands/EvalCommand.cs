@@ -50,8 +50,7 @@ internal static class EvalCommand
         if (dataDir == "fashion-mnist" && !Directory.Exists(dataDir))
         {
             // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
-            var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
-                       ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
+            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName);
             var test = new EncodedImageDataset(FashionMnist.Load("test"), ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
             dataset = RelabeledDataset.InLabelSpace(test, loaded.Labels)
                       ?? throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
@@ -59,8 +58,7 @@ internal static class EvalCommand
         else if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
         {
             // Clips are encoded as the model was trained (its metadata says how), without augmentation.
-            var name = encodingName ?? loaded.Metadata.GetValueOrDefault("byteformer.encoding")
-                       ?? throw new ByteFormerException($"{modelPath} does not say which audio encoding it was trained on: give --encoding");
+            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName);
             var task = loaded.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
                 ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
             var speech = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
