@@ -25,7 +25,7 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "Speech Commands folder: test, validation or train", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "validation", "train");
         var encoding = new Option<string?>("--encoding") { Description = "fashion-mnist or a Speech Commands folder: the encoding of the files (default: the one the model was trained on)" };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N files" };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only N files: Fashion-MNIST's first N, or N spread over every class of a folder or Speech Commands set" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
@@ -71,7 +71,9 @@ internal static class EvalCommand
             if (folder.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
             dataset = folder;
         }
-        if (limit is { } n) dataset = new FirstSamples(dataset, n);
+        // Fashion-MNIST's test set is in no class order, so its first N are a fair sample; folders and Speech
+        // Commands are stored class by class, so N files spread over all of them.
+        if (limit is { } n) dataset = dataDir == "fashion-mnist" && !Directory.Exists(dataDir) ? new FirstSamples(dataset, n) : new SpreadSamples(dataset, n);
         var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);
         if (reportDir is not null)

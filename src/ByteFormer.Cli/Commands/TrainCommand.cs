@@ -32,12 +32,12 @@ internal static class TrainCommand
         var task = new Option<int>("--task") { Description = "Speech Commands: 12 (commands + unknown + silence) or 35 classes", DefaultValueFactory = _ => 12 };
         task.AcceptOnlyFromAmong("12", "35");
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
-        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only N training samples: the first N images; for Speech Commands, N clips spread over every class" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only N test samples (as --train-limit)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Same as --augment none" };
         var augment = new Option<string>("--augment")
         {
-            Description = "Pixel augmentation before encoding: full (crop, flip, random erasing), light (crop, flip) or none",
+            Description = "Augmentation before encoding. Images: full (crop, flip, random erasing), light (crop, flip); audio: full (background noise, shift, mixup), light (no mixup); or none",
             DefaultValueFactory = _ => "full",
         };
         augment.AcceptOnlyFromAmong("full", "light", "none");
@@ -136,6 +136,16 @@ internal static class TrainCommand
             "none" => null,
             var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
         };
+
+        /// <summary>For audio: full is background noise, circular shift and mixup (the reference's recipe); light has a
+        /// fifth of the noise and no mixup, whose soft targets slow learning in a short run.</summary>
+        public AudioAugmentation? AudioAugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
+        {
+            "full" => new AudioAugmentation(),
+            "light" => new AudioAugmentation(NoiseMaxGain: 0.1, Mixup: false),
+            "none" => null,
+            var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+        };
     }
 
     private const string SpecFile = "data.json";
@@ -175,11 +185,12 @@ internal static class TrainCommand
         {
             var audio = AudioEncoding.Parse(spec.Encoding ?? throw new ByteFormerException($"{spec.Data} is a Speech Commands set: give --encoding (e.g. wav-int16@8k)"));
             var speechTask = spec.Task == 35 ? SpeechTask.ThirtyFive : SpeechTask.Twelve;
-            var augmentation = (spec.Augmentation ?? (spec.Augment ? "full" : "none")) == "none" ? null : new AudioAugmentation();
+            var augmentation = spec.AudioAugmentationPolicy;
             IByteDataset train = new SpeechCommandsDataset(spec.Data, "train", speechTask, audio, augmentation, spec.Seed);
             IByteDataset test = new SpeechCommandsDataset(spec.Data, "test", speechTask, audio, null, spec.Seed);
-            if (spec.TrainLimit is { } tl) train = new FirstSamples(train, tl);
-            if (spec.TestLimit is { } el) test = new FirstSamples(test, el);
+            // The clips are stored word by word: a limit takes clips spread over every class, not the first words.
+            if (spec.TrainLimit is { } tl) train = new SpreadSamples(train, tl);
+            if (spec.TestLimit is { } el) test = new SpreadSamples(test, el);
             return (train, test, audio.ToString());
         }
         if (spec.Encoding is not null) throw new ByteFormerException("--encoding applies to fashion-mnist and Speech Commands folders; other folders' files are used as they are");

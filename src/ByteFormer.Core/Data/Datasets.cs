@@ -29,6 +29,21 @@ public readonly record struct MixedTarget(int PartnerLabel, float OwnWeight)
     public static MixedTarget None => new(-1, 1f);
 }
 
+/// <summary>
+/// <c>count</c> samples spread evenly over another dataset (indices ⌊i·N/count⌋), for quick runs on sets stored
+/// class by class (Speech Commands, folders), where the first N would be the first few classes only.
+/// </summary>
+public sealed class SpreadSamples(IByteDataset inner, int count) : IByteDataset
+{
+    public int Count { get; } = Math.Clamp(count, 0, inner.Count);
+    public IReadOnlyList<string> ClassNames => inner.ClassNames;
+    public string Describe => $"{inner.Describe} ({Count:N0} spread evenly)";
+    private int Inner(int index) => (int)((long)index * inner.Count / Count);
+    public int Label(int index) => inner.Label(Inner(index));
+    public byte[] Bytes(int index, int epoch) => inner.Bytes(Inner(index), epoch);
+    public MixedTarget MixOf(int index, int epoch) => inner.MixOf(Inner(index), epoch);
+}
+
 /// <summary>The first <c>count</c> samples of another dataset (for quick runs and tests).</summary>
 public sealed class FirstSamples(IByteDataset inner, int count) : IByteDataset
 {
