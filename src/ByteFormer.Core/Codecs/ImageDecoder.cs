@@ -23,11 +23,10 @@ public static class ImageDecoder
             image.CopyPixelDataTo(pixels);
             return new PixelImage(width, height, 1, pixels);
         }
-        catch (Exception e) when (e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
-                                      or NotSupportedException or ArgumentException or InvalidOperationException
-                                      or IndexOutOfRangeException or NullReferenceException or OverflowException or EndOfStreamException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A damaged file makes some decoders fail in unplanned ways: all of them mean "no image".
+            // A damaged file makes decoders fail in unplanned ways (ImageSharp's TIFF decoder divides by a
+            // rows-per-strip of 0, indexes past arrays, ...): every one of them means "no image".
             return null;
         }
     }
