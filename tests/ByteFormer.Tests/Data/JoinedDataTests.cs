@@ -18,20 +18,6 @@ public class JoinedDataTests
     }
 
     [Fact]
-    public void A_spread_subset_of_a_set_stored_class_by_class_holds_every_class()
-    {
-        // 4 classes of 25 samples each, stored in class order, as Speech Commands and folders are.
-        var labels = Enumerable.Range(0, 100).Select(i => i / 25).ToArray();
-        var set = new InMemoryDataset(Enumerable.Range(0, 100).Select(i => new[] { (byte)i }).ToArray(), labels, ["a", "b", "c", "d"], "blocks");
-        var spread = new SpreadSamples(set, 8);
-        Assert.Equal(8, spread.Count);
-        Assert.Equal([0, 12, 25, 37, 50, 62, 75, 87], Enumerable.Range(0, 8).Select(i => (int)spread.Bytes(i, 0)[0]));
-        Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3], Enumerable.Range(0, 8).Select(spread.Label));
-        Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0], Enumerable.Range(0, 8).Select(new FirstSamples(set, 8).Label));
-        Assert.Equal(100, new SpreadSamples(set, 1000).Count);                  // no more than the set holds
-    }
-
-    [Fact]
     public void Joined_sets_shift_labels_and_name_classes_by_set()
     {
         var a = new InMemoryDataset([[1], [2]], [0, 1], ["x", "y"], "a");
