@@ -129,22 +129,27 @@ internal static class TrainCommand
         public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
             PermutationKey is null ? null : BytePermutation.Load(PermutationKey));
 
-        public ImageAugmentation? AugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
+        /// <summary>full, light or none; runs written before <c>Augmentation</c> existed say it with <c>Augment</c>.</summary>
+        private string AugmentationName => (Augmentation ?? (Augment ? "full" : "none")) switch
+        {
+            var name and ("full" or "light" or "none") => name,
+            var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+        };
+
+        public ImageAugmentation? AugmentationPolicy => AugmentationName switch
         {
             "full" => new ImageAugmentation(),
             "light" => ImageAugmentation.Light,
-            "none" => null,
-            var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+            _ => null,
         };
 
         /// <summary>For audio: full is background noise, circular shift and mixup (the reference's recipe); light has a
         /// fifth of the noise and no mixup, whose soft targets slow learning in a short run.</summary>
-        public AudioAugmentation? AudioAugmentationPolicy => (Augmentation ?? (Augment ? "full" : "none")) switch
+        public AudioAugmentation? AudioAugmentationPolicy => AugmentationName switch
         {
             "full" => new AudioAugmentation(),
             "light" => new AudioAugmentation(NoiseMaxGain: 0.1, Mixup: false),
-            "none" => null,
-            var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+            _ => null,
         };
     }
 
