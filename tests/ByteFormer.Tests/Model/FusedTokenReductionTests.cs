@@ -42,6 +42,34 @@ public class FusedTokenReductionTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]        // one tap per gather
+    [InlineData(3 * 22 * 16)]   // 22 tokens × 16 channels a tap: blocks of 3 taps and a shorter last one (k 8)
+    public void Gathering_the_taps_in_blocks_gives_the_same_tokens_and_gradients(long cap)
+    {
+        torch.manual_seed(8);
+        using var ids = randint(0, 257, [2, 50]);
+        using var embedding = randn(257, 16).requires_grad_();
+        using var kernel = randn(16, 16, 8).requires_grad_();
+        (Tensor Tokens, Tensor GradE, Tensor GradW) Run(long maxElements)
+        {
+            embedding.grad?.zero_();
+            kernel.grad?.zero_();
+            var tokens = FusedTokenReduction.Apply(ids, FusedTokenReduction.BuildTable(embedding, kernel), 4, maxElements);
+            tokens.square().sum().backward();
+            return (tokens.detach().clone(), embedding.grad!.clone(), kernel.grad!.clone());
+        }
+        var whole = Run(FusedTokenReduction.MaxGatherElements);
+        var blocks = Run(cap);
+        Assert.Equal(new long[] { 2, 11, 16 }, whole.Tokens.shape);
+        Assert.True(whole.Tokens.allclose(blocks.Tokens, rtol: 1e-5, atol: 1e-4));
+        Assert.True(whole.GradE.allclose(blocks.GradE, rtol: 1e-4, atol: 1e-3));
+        Assert.True(whole.GradW.allclose(blocks.GradW, rtol: 1e-4, atol: 1e-3));
+        // And the blocks agree with the plain convolution they replace.
+        using var plain = nn.functional.conv1d(embedding.index_select(0, ids.reshape(-1)).view(2, 50, 16).permute(0, 2, 1), kernel, stride: 4).permute(0, 2, 1);
+        Assert.True(plain.allclose(blocks.Tokens, rtol: 1e-4, atol: 1e-3));
+    }
+
     [Fact]
     public void The_cached_inference_table_follows_loaded_weights()
     {
