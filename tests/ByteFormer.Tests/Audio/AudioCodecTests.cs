@@ -89,6 +89,15 @@ public class AudioCodecTests
         Assert.Equal(bytes, AudioEncoding.Parse(encoding).Encode(Sine(500)));          // deterministic
     }
 
+    [Theory]
+    [InlineData(16000)]
+    [InlineData(8000)]
+    public void In_process_libmp3lame_gives_the_lame_command_s_bytes(int rate)
+    {
+        var clip = Resampler.To(Sine(440), rate);
+        Assert.Equal(Mp3Encoder.EncodeWithCommand(clip), Mp3Encoder.Encode(clip));
+    }
+
     [Fact]
     public void Encoding_names_parse_and_print_back()
     {
