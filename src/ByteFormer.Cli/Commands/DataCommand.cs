@@ -37,7 +37,45 @@ internal static class DataCommand
             Words = parse.GetValue(words) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : SpeechCommandsWords.All,
         })));
         command.Add(synth);
+
+        var audioFiles = new Argument<string[]>("files") { Description = "WAV files (any sample format, any rate), or folders of them", Arity = ArgumentArity.OneOrMore };
+        var audioEncoding = new Option<string>("--encoding") { Description = "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k", Required = true };
+        var audioOut = new Option<string>("--out") { Description = "Folder for the encoded files (created; existing files are never overwritten)", Required = true };
+        var audio = new Command("audio", "Encode WAV clips as a Speech Commands model reads them (1 s, mono, resampled): sample files, or a client's files")
+        {
+            audioFiles, audioEncoding, audioOut,
+        };
+        audio.SetAction(parse => ErrorReporter.Guard(io, () => EncodeAudio(io, parse.GetValue(audioFiles)!,
+            Codecs.Audio.AudioEncoding.Parse(parse.GetValue(audioEncoding)!), parse.GetValue(audioOut)!)));
+        command.Add(audio);
         return command;
+    }
+
+    private static int EncodeAudio(CliIO io, string[] inputs, Codecs.Audio.AudioEncoding encoding, string output)
+    {
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input)) files.AddRange(Directory.EnumerateFiles(input, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+            else if (File.Exists(input)) files.Add(input);
+            else throw new ByteFormerException($"{input}: no such file or folder");
+        }
+        if (files.Count == 0) throw new ByteFormerException("no .wav files found");
+        // Decode everything first, so a bad file stops the command before anything is written.
+        var clips = files.Select(f => (File: f, Clip: Codecs.Audio.WavCodec.Decode(File.ReadAllBytes(f), f))).ToList();
+        var targets = clips.Select(c => Path.Combine(output, Path.GetFileNameWithoutExtension(c.File) + encoding.Extension)).ToList();
+        if (targets.Distinct(StringComparer.Ordinal).Count() != targets.Count)
+            throw new ByteFormerException("two inputs have the same file name; encode them into different folders");
+        if (targets.FirstOrDefault(File.Exists) is { } existing)
+            throw new ByteFormerException($"{existing} already exists; choose another --out or remove it");
+        Directory.CreateDirectory(output);
+        for (var i = 0; i < clips.Count; i++)
+        {
+            var data = encoding.Encode(SpeechCommandsDataset.AsTestClip(clips[i].Clip));
+            AtomicFile.Write(targets[i], s => s.Write(data));
+        }
+        io.Out.WriteLine($"Wrote {clips.Count:N0} {encoding} files to {output}");
+        return 0;
     }
 
     private static int FashionMnistFiles(CliIO io, ImageEncoding encoding, string output, string root, int? limit)

@@ -181,10 +181,21 @@ public sealed class SpeechCommandsDataset : IByteDataset
         {
             throw new ByteFormerException($"{e.Message} (remove the file, or fix it, to train on this set)");
         }
+        return Quantize(clip);
+    }
+
+    private static short[] Quantize(AudioClip clip)
+    {
         if (clip.SampleRate != 16000) clip = Resampler.To(clip, 16000);
         clip = clip.WithLength(ClipSamples);
         return clip.Samples.Select(s => (short)Math.Clamp(s * 32768f, short.MinValue, short.MaxValue)).ToArray();
     }
+
+    /// <summary>
+    /// Any clip as this data set holds a test clip: 16 kHz, <see cref="ClipSamples"/> long, 16-bit. Encoding the
+    /// result gives the bytes an evaluation of a file in the set would see.
+    /// </summary>
+    public static AudioClip AsTestClip(AudioClip clip) => new(Quantize(clip).Select(s => s / 32768f).ToArray(), 16000);
 
     private static List<float[]> LoadNoise(string dir) =>
         !Directory.Exists(dir) ? [] : Directory.EnumerateFiles(dir, "*.wav").Order(StringComparer.Ordinal)
