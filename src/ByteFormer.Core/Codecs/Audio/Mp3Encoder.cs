@@ -16,21 +16,18 @@ public static class Mp3Encoder
     public static int DefaultKbps(int sampleRate) => sampleRate >= 16000 ? 32 : 16;
 
     /// <exception cref="ByteFormerException">libmp3lame is missing (naming its package) or refused the settings.</exception>
-    public static byte[] Encode(AudioClip clip, int? kbps = null)
-    {
-        var pcm = new short[clip.Samples.Length];
-        for (var i = 0; i < pcm.Length; i++) pcm[i] = (short)(Math.Clamp(clip.Samples[i], -1f, 1f) * 32767f);
-        return Lame.Encode(pcm, clip.SampleRate, kbps ?? DefaultKbps(clip.SampleRate));
-    }
+    public static byte[] Encode(AudioClip clip, int? kbps = null) =>
+        Lame.Encode(Pcm16(clip), clip.SampleRate, kbps ?? DefaultKbps(clip.SampleRate));
+
+    /// <summary>The 16-bit samples both encoders are given.</summary>
+    private static short[] Pcm16(AudioClip clip) => clip.Samples.Select(x => (short)(Math.Clamp(x, -1f, 1f) * 32767f)).ToArray();
 
     /// <summary>The same encoding through the <c>lame</c> command (one process per clip); tests compare the two.</summary>
     public static byte[] EncodeWithCommand(AudioClip clip, int? kbps = null)
     {
-        var pcm = new byte[clip.Samples.Length * 2];
-        for (var i = 0; i < clip.Samples.Length; i++)
-            System.Buffers.Binary.BinaryPrimitives.WriteInt16LittleEndian(pcm.AsSpan(2 * i), (short)(Math.Clamp(clip.Samples[i], -1f, 1f) * 32767f));
+        var pcm = MemoryMarshal.AsBytes(Pcm16(clip).AsSpan()).ToArray();            // in the machine's byte order
         var khz = (clip.SampleRate / 1000.0).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var args = $"--quiet -r -s {khz} --bitwidth 16 --signed --little-endian -m m -b {kbps ?? DefaultKbps(clip.SampleRate)} - -";
+        var args = $"--quiet -r -s {khz} --bitwidth 16 --signed {(BitConverter.IsLittleEndian ? "--little-endian" : "--big-endian")} -m m -b {kbps ?? DefaultKbps(clip.SampleRate)} - -";
         return ExternalTool.Run("lame", "lame", args, pcm);
     }
 
