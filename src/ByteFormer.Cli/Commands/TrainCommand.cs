@@ -70,12 +70,17 @@ internal static class TrainCommand
         var permutation = CommonOptions.KeyOption();
         var noise = new Option<int?>("--byte-noise") { Description = "Add uniform noise in [-W, W] to every byte, mod 256 (before any permutation)" };
         var keepFraction = new Option<double?>("--keep-fraction") { Description = "Privacy camera: keep this fraction of byte positions (fixed), drop the rest" };
+        var speed = new Option<double?>("--speed-perturb")
+        {
+            Description = "Audio: play each training clip at a random speed in [1 - R, 1 + R] (pitch and formants move with it), " +
+                          "on top of --augment light or full; not in the reference's recipe",
+        };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes, timeBudget,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
@@ -108,7 +113,10 @@ internal static class TrainCommand
                     parse.GetValue(noAugment) ? "none" : parse.GetValue(augment), parse.GetValue(task),
                     parse.GetValue(keepFraction), parse.GetValue(shuffleBytes), parse.GetValue(noise),
                     KeyPath(parse.GetValue(permutation)),
-                    dataNames.Length > 1 ? dataNames : null, dataNames.Length > 1 ? dataNames.Select((_, i) => EncodingOf(i)).ToArray() : null);
+                    dataNames.Length > 1 ? dataNames : null, dataNames.Length > 1 ? dataNames.Select((_, i) => EncodingOf(i)).ToArray() : null,
+                    parse.GetValue(speed));
+                if (spec.SpeedPerturb is { } r && (r is <= 0 or >= 0.5 || spec.AudioAugmentationPolicy is null))
+                    throw new ByteFormerException("--speed-perturb takes R in (0, 0.5) and goes with --augment light or full");
             }
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
@@ -123,7 +131,7 @@ internal static class TrainCommand
     /// <c>PermutationKey</c> is the key file's full path (or "reference"): the run folder names the key, never holds it.</remarks>
     internal sealed record DataSpec(string Data, string? Encoding, string Source, int? TrainLimit, int? TestLimit, bool Augment, int Seed,
         string? Augmentation = null, int Task = 12, double? KeepFraction = null, string? ShuffleBytes = null, int? NoiseWidth = null,
-        string? PermutationKey = null, string[]? JoinData = null, string?[]? JoinEncodings = null)
+        string? PermutationKey = null, string[]? JoinData = null, string?[]? JoinEncodings = null, double? SpeedPerturb = null)
     {
         /// <summary>The byte transforms of the run (none by default).</summary>
         public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
@@ -144,11 +152,12 @@ internal static class TrainCommand
         };
 
         /// <summary>For audio: full is background noise, circular shift and mixup (the reference's recipe); light has a
-        /// fifth of the noise and no mixup, whose soft targets slow learning in a short run.</summary>
+        /// fifth of the noise and no mixup, whose soft targets slow learning in a short run. Either plays clips at
+        /// random speeds when <c>SpeedPerturb</c> is set.</summary>
         public AudioAugmentation? AudioAugmentationPolicy => AugmentationName switch
         {
-            "full" => new AudioAugmentation(),
-            "light" => new AudioAugmentation(NoiseMaxGain: 0.1, Mixup: false),
+            "full" => new AudioAugmentation(SpeedRange: SpeedPerturb ?? 0),
+            "light" => new AudioAugmentation(NoiseMaxGain: 0.1, Mixup: false, SpeedRange: SpeedPerturb ?? 0),
             _ => null,
         };
     }

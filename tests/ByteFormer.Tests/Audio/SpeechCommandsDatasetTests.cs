@@ -84,6 +84,38 @@ public class SpeechCommandsDatasetTests
     }
 
     [Fact]
+    public void Changing_the_speed_scales_the_frequency_about_the_centre()
+    {
+        const int n = 16000;
+        var tone = Enumerable.Range(0, n).Select(i => (float)Math.Sin(2 * Math.PI * 440 * i / 16000.0 + 0.3)).ToArray();
+        Assert.Equal(tone, SpeechCommandsDataset.ChangeSpeed(tone, 1.0));
+        static int Crossings(float[] x, int from, int to) => Enumerable.Range(from, to - from).Count(i => x[i] < 0 != x[i + 1] < 0);
+        var faster = SpeechCommandsDataset.ChangeSpeed(tone, 1.2);
+        // 440 Hz played 1.2 times as fast is 528 Hz: 1,056 sign changes a second, against 880.
+        Assert.InRange(Crossings(faster, 2000, 14000), 0.75 * 1056 - 2, 0.75 * 1056 + 2);
+        Assert.InRange(Crossings(tone, 2000, 14000), 0.75 * 880 - 2, 0.75 * 880 + 2);
+        Assert.Equal(tone[n / 2], faster[n / 2], 5);                           // the centre stays put
+        Assert.Equal(0f, faster[100]);                                         // the faster clip ends before the second does
+        var slower = SpeechCommandsDataset.ChangeSpeed(tone, 0.8);
+        Assert.InRange(Crossings(slower, 2000, 14000), 0.75 * 704 - 2, 0.75 * 704 + 2);
+    }
+
+    [Fact]
+    public void Speed_augmentation_varies_by_epoch_and_is_repeatable()
+    {
+        using var dir = new TempDir();
+        var root = MakeSet(dir);
+        var enc = AudioEncoding.Parse("wav-float32");
+        var quiet = new AudioAugmentation(NoiseProbability: 0, ShiftFraction: 0, Mixup: false);
+        var plain = new SpeechCommandsDataset(root, "train", SpeechTask.Twelve, enc, quiet, 3);
+        var speed = new SpeechCommandsDataset(root, "train", SpeechTask.Twelve, enc, quiet with { SpeedRange = 0.15 }, 3);
+        Assert.Equal(plain.Clip(0, 0).Samples, new SpeechCommandsDataset(root, "train", SpeechTask.Twelve, enc, quiet, 4).Clip(0, 0).Samples);
+        Assert.NotEqual(plain.Clip(0, 1).Samples, speed.Clip(0, 1).Samples);
+        Assert.NotEqual(speed.Clip(0, 1).Samples, speed.Clip(0, 2).Samples);
+        Assert.Equal(speed.Clip(0, 1).Samples, speed.Clip(0, 1).Samples);
+    }
+
+    [Fact]
     public void Training_on_soft_targets_runs_and_lowers_the_loss()
     {
         using var dir = new TempDir();

@@ -18,7 +18,11 @@ public enum SpeechTask
 /// <param name="NoiseMaxGain">Noise is scaled by U(0, this) relative to the noise file's level (about −20 dBFS).</param>
 /// <param name="ShiftFraction">Roll by U(−f·N, f·N) samples, circularly.</param>
 /// <param name="Mixup">Mix each clip with a random other one, λ ~ U(0, 1), and train on the soft target (as the reference).</param>
-public sealed record AudioAugmentation(double NoiseProbability = 0.8, double NoiseMaxGain = 0.5, double ShiftFraction = 0.1, bool Mixup = true);
+/// <param name="SpeedRange">Play each clip at a speed s ~ U(1 − r, 1 + r) about its centre, which scales pitch and
+/// formants by s (a longer or shorter vocal tract) and the length by 1/s; 0 turns it off. Not in the reference's
+/// recipe: a synthesized set has few speakers, and this makes more of them.</param>
+public sealed record AudioAugmentation(double NoiseProbability = 0.8, double NoiseMaxGain = 0.5, double ShiftFraction = 0.1, bool Mixup = true,
+    double SpeedRange = 0);
 
 /// <summary>
 /// Speech Commands v2's layout (<c>word/SPEAKER_nohash_N.wav</c>, <c>validation_list.txt</c>,
@@ -124,6 +128,8 @@ public sealed class SpeechCommandsDataset : IByteDataset
         }
         if (augmentation is not null && augment)
         {
+            if (augmentation.SpeedRange > 0)
+                samples = ChangeSpeed(samples, 1 + augmentation.SpeedRange * (2 * rng.NextDouble() - 1));
             if (noise.Count > 0 && rng.NextDouble() < augmentation.NoiseProbability)
                 AddNoise(samples, rng, (float)(rng.NextDouble() * augmentation.NoiseMaxGain));
             var maxShift = (int)(augmentation.ShiftFraction * ClipSamples);
@@ -159,6 +165,25 @@ public sealed class SpeechCommandsDataset : IByteDataset
         if (augmentation is not { Mixup: true }) return null;
         var rng = new Random(Seeds.Mix(seed, epoch, index, 0x313));
         return (rng.Next(Count), (float)rng.NextDouble());
+    }
+
+    /// <summary>
+    /// The clip played at <paramref name="speed"/> times its speed, about its centre (linear interpolation, the
+    /// same length, silence where the faster clip ends): out[i] = x[c + (i − c)·speed].
+    /// </summary>
+    public static float[] ChangeSpeed(float[] samples, double speed)
+    {
+        var result = new float[samples.Length];
+        var centre = samples.Length / 2.0;
+        for (var i = 0; i < result.Length; i++)
+        {
+            var t = centre + (i - centre) * speed;
+            var j = (int)Math.Floor(t);
+            if (j < 0 || j >= samples.Length) continue;
+            var f = (float)(t - j);
+            result[i] = (1 - f) * samples[j] + (j + 1 < samples.Length ? f * samples[j + 1] : 0);
+        }
+        return result;
     }
 
     private void AddNoise(float[] samples, Random rng, float gain)
