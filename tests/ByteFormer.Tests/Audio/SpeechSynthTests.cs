@@ -49,6 +49,11 @@ public class SpeechSynthTests
         Assert.InRange(test, 0.05, 0.3);
         Assert.Equal(plans.Count, plans.Select(p => p.RelativePath).Distinct().Count());
         Assert.True(plans.Select(p => p.Voice.Engine).Distinct().Count() >= 3);
+        // Two recorded speakers are held out for test; the others train (validation holds espeak-ng voices only).
+        var recorded = plans.Where(p => p.Voice.Engine != SynthVoice.Espeak).Select(p => p.Voice).DistinctBy(v => v.Id).ToList();
+        Assert.Equal(["festival:ked_diphone", "flite:awb"], recorded.Where(v => SpeechSynthesizer.SplitOf(v, options) == "test").Select(v => v.Id).Order());
+        Assert.DoesNotContain(recorded, v => SpeechSynthesizer.SplitOf(v, options) == "validation");
+        Assert.Contains(recorded, v => v.Id == "flite:rms" && SpeechSynthesizer.SplitOf(v, options) == "train");
     }
 
     [Fact]

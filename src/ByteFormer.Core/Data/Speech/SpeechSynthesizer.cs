@@ -82,17 +82,14 @@ public static class SpeechSynthesizer
 
     /// <summary>
     /// "test", "validation" or "train" for a voice, so whole voices are held out. flite and festival have a few
-    /// voices that each carry many clips, so they are assigned as datasets.md §3 suggests: flite awb and festival
-    /// ked (a Scottish and a US male) for test, flite rms for validation. espeak-ng voices go by a hash of the
-    /// voice and the seed, in the given fractions.
+    /// voices that each carry many clips: flite awb and festival ked (a Scottish and a US male) are held out for
+    /// test, and the other three recorded speakers (kal, slt, rms; festival's kal and slt are the same people) train,
+    /// since a model that hears only two people generalizes poorly to a third (docs/results.md, issue 5).
+    /// espeak-ng voices go by a hash of the voice and the seed, in the given fractions; validation is espeak-ng only.
     /// </summary>
     public static string SplitOf(SynthVoice voice, SpeechSynthOptions options)
     {
-        switch (voice.Id)
-        {
-            case "flite:awb" or "festival:ked_diphone": return "test";
-            case "flite:rms": return "validation";
-        }
+        if (voice.Id is "flite:awb" or "festival:ked_diphone") return "test";
         if (voice.Engine != SynthVoice.Espeak) return "train";
         var u = (uint)Seeds.Mix(options.Seed, Convert.ToInt64(voice.Hash, 16), 0x5EED) / (double)uint.MaxValue;
         return u < options.TestFraction ? "test" : u < options.TestFraction + options.ValidationFraction ? "validation" : "train";
