@@ -7,28 +7,32 @@ using Spectre.Console;
 namespace ByteFormer.Cli.Commands;
 
 /// <summary>
-/// <c>byteformer compare RUN... [--out PREFIX] [--title T]</c>: the last epoch of each training run side by
-/// side (what it trained on, epochs, time, test top-1 raw and EMA), as a table, PREFIX.json and a bar plot
-/// PREFIX.png: the accuracy-by-encoding figure of docs/results.md comes from it.
+/// <c>byteformer compare RUN... [--out PREFIX] [--title T] [--against keep-fraction]</c>: the last epoch of each
+/// training run side by side (what it trained on, byte transforms included, epochs, time, test top-1 raw and EMA),
+/// as a table, PREFIX.json and a bar plot PREFIX.png: the accuracy-by-encoding figure of docs/results.md comes
+/// from it. <c>--against keep-fraction</c> draws accuracy against the privacy camera's keep fraction instead.
 /// </summary>
 internal static class CompareCommand
 {
     /// <summary>One run's final figures.</summary>
     internal sealed record RunSummary(
         string Run, string Label, string Architecture, string? Data, string? Encoding, int Epochs, double TrainMinutes,
-        double TrainSamplesPerS, double? TestTop1, double? EmaTestTop1);
+        double TrainSamplesPerS, double? TestTop1, double? EmaTestTop1, double KeepFraction);
 
     public static Command Create(CliIO io)
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders (as written by 'byteformer train --run-dir')", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string?>("--out") { Description = "Write PREFIX.json and PREFIX.png" };
         var title = new Option<string>("--title") { Description = "Plot title", DefaultValueFactory = _ => "Test top-1 by run" };
-        var command = new Command("compare", "Final accuracy of several training runs side by side (table, JSON, bar plot)") { runs, output, title };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(runs)!, parse.GetValue(output), parse.GetValue(title)!)));
+        var against = new Option<string?>("--against") { Description = "Plot accuracy against keep-fraction (the privacy camera's) instead of bars" };
+        against.AcceptOnlyFromAmong("keep-fraction");
+        var command = new Command("compare", "Final accuracy of several training runs side by side (table, JSON, bar plot)") { runs, output, title, against };
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+            Run(io, parse.GetValue(runs)!, parse.GetValue(output), parse.GetValue(title)!, parse.GetValue(against) is not null)));
         return command;
     }
 
-    private static int Run(CliIO io, string[] runDirs, string? output, string title)
+    private static int Run(CliIO io, string[] runDirs, string? output, string title, bool againstKeepFraction)
     {
         var rows = runDirs.Select(Summarize).ToList();
         var table = new Table().AddColumn("run").AddColumn("trained on").AddColumn(new TableColumn("epochs").RightAligned())
@@ -44,7 +48,15 @@ internal static class CompareCommand
         var json = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
         AtomicFile.Write(output + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n")));
         var plotted = rows.Where(r => r.TestTop1 is not null).Select(r => (r.Label, r.TestTop1!.Value, r.EmaTestTop1)).ToList();
-        if (plotted.Count > 0) Plots.AccuracyBars(plotted, title, output + ".png");
+        if (plotted.Count > 0 && againstKeepFraction)
+        {
+            var points = rows.Where(r => r.TestTop1 is not null).OrderBy(r => r.KeepFraction).ToList();
+            var x = points.Select(r => r.KeepFraction).ToArray();
+            var series = new List<(string, double[], double[])> { ("test top-1", x, points.Select(r => r.TestTop1!.Value).ToArray()) };
+            if (points.All(r => r.EmaTestTop1 is not null)) series.Add(("EMA weights", x, points.Select(r => r.EmaTestTop1!.Value).ToArray()));
+            Plots.Curves(series, title, "share of byte positions kept", output + ".png");
+        }
+        else if (plotted.Count > 0) Plots.AccuracyBars(plotted, title, output + ".png");
         io.Out.WriteLine($"Wrote {output}.json" + (plotted.Count > 0 ? $" and {output}.png" : ""));
         return 0;
     }
@@ -66,19 +78,29 @@ internal static class CompareCommand
         }
         double? Optional(string name) => last.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
         string? data = null, encoding = null;
+        var keep = 1.0;
+        var transforms = new List<string>();
         var specPath = Path.Combine(runDir, "data.json");
         if (File.Exists(specPath))
         {
             var spec = JsonDocument.Parse(File.ReadAllText(specPath)).RootElement;
-            data = spec.TryGetProperty("Data", out var d) ? d.GetString() : null;
-            encoding = spec.TryGetProperty("Encoding", out var e) ? e.GetString() : null;
+            string? Text(string name) => spec.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            double? Number(string name) => spec.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+            data = Text("Data");
+            encoding = Text("Encoding");
+            // The byte transforms make runs on the same encoding differ: they go into the label.
+            if (Number("KeepFraction") is { } k) { keep = k; transforms.Add($"keep {k:0.###}"); }
+            if (Text("ShuffleBytes") is { } order) transforms.Add(order);
+            if (Text("PermutationKey") is not null) transforms.Add("permuted");
+            if (Number("NoiseWidth") is { } w) transforms.Add($"noise ±{w:0}");
         }
         var checkpoint = Path.Combine(runDir, Checkpoint.FileName);
         var architecture = File.Exists(checkpoint) ? Checkpoint.ReadArchitecture(checkpoint) : "byteformer";
         var source = encoding ?? (data is null ? "?" : Path.GetFileName(Path.TrimEndingDirectorySeparator(data)));
+        if (transforms.Count > 0) source += ", " + string.Join(", ", transforms);
         var label = architecture == "byteformer" ? source : $"{architecture} ({source})";
         return new RunSummary(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)), label, architecture, data, encoding,
             last.GetProperty("epoch").GetInt32(), last.GetProperty("elapsed_seconds").GetDouble() / 60,
-            last.GetProperty("train_samples_per_s").GetDouble(), Optional("test_accuracy"), Optional("ema_test_accuracy"));
+            last.GetProperty("train_samples_per_s").GetDouble(), Optional("test_accuracy"), Optional("ema_test_accuracy"), keep);
     }
 }

@@ -115,6 +115,17 @@ public class DataTests
         Assert.True(new FileInfo(dir.File("cmp/all.png")).Length > 1000);
         CliRunner.AssertCleanFailure(CliRunner.Run("compare", dir.File("data")), "no metrics.jsonl");
 
+        // A privacy-camera run beside it: the label names the transform, and --against draws the keep-fraction curve.
+        var kept = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
+            "--batch-size", "4", "--keep-fraction", "0.5", "--run-dir", dir.File("run-half"));
+        Assert.True(kept.ExitCode == 0, kept.Err);
+        var curve = CliRunner.Run("compare", dir.File("run-half"), dir.File("run"), "--against", "keep-fraction", "--out", dir.File("cmp/keep"));
+        Assert.True(curve.ExitCode == 0, curve.Err);
+        var rows = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("cmp/keep.json"))).RootElement;
+        Assert.Equal("data, keep 0.5", rows[0].GetProperty("label").GetString());
+        Assert.Equal([0.5, 1.0], rows.EnumerateArray().Select(r => r.GetProperty("keep_fraction").GetDouble()));
+        Assert.True(new FileInfo(dir.File("cmp/keep.png")).Length > 1000);
+
         Directory.CreateDirectory(dir.File("data/train/c2"));
         var bad = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--epochs", "1", "--run-dir", dir.File("run2"));
         CliRunner.AssertCleanFailure(bad, "c2: class folder holds no");
