@@ -117,6 +117,8 @@ internal static class TrainCommand
                     parse.GetValue(speed));
                 if (spec.SpeedPerturb is { } r && (r is <= 0 or >= 0.5 || spec.AudioAugmentationPolicy is null))
                     throw new ByteFormerException("--speed-perturb takes R in (0, 0.5) and goes with --augment light or full");
+                if (spec.SpeedPerturb is not null && !dataNames.Any(d => Directory.Exists(d) && SpeechCommandsDataset.IsSpeechCommands(d)))
+                    throw new ByteFormerException("--speed-perturb is for audio: it needs a Speech Commands folder among --data");
             }
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),

@@ -126,6 +126,12 @@ public class DataTests
         Assert.Equal([0.5, 1.0], rows.EnumerateArray().Select(r => r.GetProperty("keep_fraction").GetDouble()));
         Assert.True(new FileInfo(dir.File("cmp/keep.png")).Length > 1000);
 
+        CliRunner.AssertCleanFailure(CliRunner.Run("train", "--data", dir.File("data"), "--speed-perturb", "0.1", "--run-dir", dir.File("run3")),
+            "--speed-perturb is for audio");
+        CliRunner.AssertCleanFailure(CliRunner.Run("train", "--data", dir.File("data"), "--speed-perturb", "0.7", "--run-dir", dir.File("run3")),
+            "takes R in (0, 0.5)");
+        Assert.False(Directory.Exists(dir.File("run3")));
+
         Directory.CreateDirectory(dir.File("data/train/c2"));
         var bad = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--epochs", "1", "--run-dir", dir.File("run2"));
         CliRunner.AssertCleanFailure(bad, "c2: class folder holds no");
