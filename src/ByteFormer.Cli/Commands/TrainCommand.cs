@@ -123,7 +123,7 @@ internal static class TrainCommand
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
             return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
                 options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
-                string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+                string.Join(' ', parse.Tokens.Select(t => t.Value)));
         }));
         return command;
     }
@@ -165,6 +165,7 @@ internal static class TrainCommand
     }
 
     private const string SpecFile = "data.json";
+    private const string CommandFile = "command.txt";
 
     /// <summary>The key as data.json records it: a full path (a resumed run may start elsewhere), or "reference".</summary>
     private static string? KeyPath(string? key) => key is null or BytePermutation.ReferenceName ? key : Path.GetFullPath(key);
@@ -279,9 +280,14 @@ internal static class TrainCommand
             train = TransformedDataset.Wrap(train, transforms, options.Seed);
             if (test is not null) test = TransformedDataset.Wrap(test, transforms, options.Seed);
         }
+        var commandFile = Path.Combine(runDir, CommandFile);
+        var trainCommand = "byteformer " + commandLine;
+        if (resume && File.Exists(commandFile))                                 // the model file names the command that started the run
+            trainCommand = File.ReadAllText(commandFile).Trim() + " (resumed: " + trainCommand + ")";
         if (!resume)
         {
             Directory.CreateDirectory(runDir);
+            AtomicFile.Write(commandFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(trainCommand + "\n")));
             var specJson = System.Text.Json.JsonSerializer.Serialize(spec with { Seed = options.Seed });
             AtomicFile.Write(Path.Combine(runDir, SpecFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(specJson)));
         }
@@ -329,7 +335,7 @@ internal static class TrainCommand
         var metadata = new Dictionary<string, string>
         {
             ["byteformer.data"] = train.Describe,
-            ["byteformer.train_command"] = "byteformer " + commandLine,
+            ["byteformer.train_command"] = trainCommand,
         };
         if (encoding is not null) metadata["byteformer.encoding"] = encoding;
         if (!transforms.IsEmpty) metadata[ByteTransformPipeline.MetadataKey] = transforms.Spec;

@@ -1,5 +1,6 @@
 using ByteFormer.Codecs;
 using ByteFormer.Data;
+using ByteFormer.Inference;
 using ByteFormer.Tests.Cli;
 
 namespace ByteFormer.Tests.Data;
@@ -106,6 +107,13 @@ public class DataTests
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Contains("skipped 1 empty and 1 unreadable files", r.Err);
         Assert.True(File.Exists(dir.File("run/model.safetensors")));
+
+        // Resuming (here a finished run) keeps the command that started the run in the model file.
+        var resumed = CliRunner.Run("train", "--run-dir", dir.File("run"), "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Err);
+        var reloaded = ModelFile.Load(dir.File("run/model.safetensors"));
+        using (reloaded.Model)
+            Assert.StartsWith("byteformer train --data " + dir.File("data") + " --preset nano", reloaded.Metadata["byteformer.train_command"]);
 
         var compared = CliRunner.Run("compare", dir.File("run"), "--out", dir.File("cmp/all"));
         Assert.True(compared.ExitCode == 0, compared.Err);
