@@ -28,25 +28,32 @@ internal static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only N files: Fashion-MNIST's first N, or N spread over every class of a folder or Speech Commands set" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
+        var byVoice = new Option<bool>("--by-voice") { Description = "A synthesized Speech Commands set: top-1 per voice too (each recorded voice, espeak-ng's together; from its voices.tsv)" };
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
             parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding),
-            parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit))));
+            parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit), parse.GetValue(byVoice))));
         return command;
     }
 
     private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName,
-        string? key, bool prePermuted, int? limit)
+        string? key, bool prePermuted, int? limit, bool byVoice)
     {
+        if (byVoice && !(Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir)))
+            throw new ByteFormerException("--by-voice is for a Speech Commands folder made by 'byteformer data speech-synth'");
+        if (byVoice && !File.Exists(Path.Combine(dataDir, "voices.tsv")))
+            throw new ByteFormerException($"--by-voice needs {Path.Combine(dataDir, "voices.tsv")}, which 'byteformer data speech-synth' writes");
+        if (byVoice && limit is not null) throw new ByteFormerException("--by-voice takes the whole split: leave out --limit");
         if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var loaded = ModelFile.Load(modelPath);
         using var _ = loaded.Model;
         var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted);
         IByteDataset dataset;
+        SpeechCommandsDataset? speechSet = null;
         if (dataDir == "fashion-mnist" && !Directory.Exists(dataDir))
         {
             // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
@@ -61,7 +68,7 @@ internal static class EvalCommand
             var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName);
             var task = loaded.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
                 ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
-            var speech = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
+            var speech = speechSet = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
             dataset = RelabeledDataset.InLabelSpace(speech, loaded.Labels)
                       ?? throw new ByteFormerException($"{dataDir}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", loaded.Labels.Take(5))}, …)");
         }
@@ -76,6 +83,9 @@ internal static class EvalCommand
         if (limit is { } n) dataset = dataDir == "fashion-mnist" && !Directory.Exists(dataDir) ? new FirstSamples(dataset, n) : new SpreadSamples(dataset, n);
         var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);
+        var voices = byVoice ? ByVoice(result, speechSet!, dataset, Path.Combine(dataDir, "voices.tsv")) : null;
+        if (voices is not null)
+            node["by_voice"] = new JsonArray(voices.Select(v => (JsonNode)new JsonObject { ["voice"] = v.Voice, ["clips"] = v.Clips, ["top1"] = v.Top1 }).ToArray());
         if (reportDir is not null)
         {
             Directory.CreateDirectory(reportDir);
@@ -93,8 +103,40 @@ internal static class EvalCommand
         for (var c = 0; c < result.ClassNames.Count; c++)
             table.AddRow(Markup.Escape(result.ClassNames[c]), $"{result.Confusion[c].Sum()}", double.IsNaN(result.PerClassAccuracy[c]) ? "-" : $"{result.PerClassAccuracy[c]:P1}");
         io.Console.Write(table);
+        if (voices is not null)
+        {
+            var byVoiceTable = new Table().AddColumn("voice").AddColumn(new TableColumn("files").RightAligned()).AddColumn(new TableColumn("top-1").RightAligned());
+            foreach (var v in voices) byVoiceTable.AddRow(Markup.Escape(v.Voice), $"{v.Clips}", $"{v.Top1:P1}");
+            io.Console.Write(byVoiceTable);
+        }
         if (reportDir is not null) io.Console.WriteLine($"Report: {Path.Combine(reportDir, "eval.json")}, {Path.Combine(reportDir, "confusion.png")}");
         return 0;
+    }
+
+    /// <summary>Top-1 per voice of a synthesized set: each recorded voice apart, espeak-ng's voices together, silence
+    /// apart. <paramref name="evaluated"/> is the set in the model's label space, item for item.</summary>
+    private static List<(string Voice, int Clips, double Top1)> ByVoice(EvalResult result, SpeechCommandsDataset set, IByteDataset evaluated, string voicesFile)
+    {
+        var voiceOf = new Dictionary<string, (string Engine, string Name)>();
+        foreach (var line in File.ReadLines(voicesFile).Skip(1))
+        {
+            var f = line.Split('\t');
+            if (f.Length >= 3) voiceOf[f[0]] = (f[1], f[2]);
+        }
+        var espeakVoices = new HashSet<string>();
+        var groups = new Dictionary<string, (int Clips, int Hits)>();
+        for (var i = 0; i < result.Predicted.Length; i++)
+        {
+            string group;
+            if (set.Speaker(i) is not { } speaker) group = SpeechCommandsWords.Silence + " (background noise)";
+            else if (!voiceOf.TryGetValue(speaker, out var v)) group = "not in voices.tsv";
+            else if (v.Engine == "espeak-ng") { group = "espeak-ng"; espeakVoices.Add(speaker); }
+            else group = $"{v.Engine} {v.Name}";
+            var (clips, hits) = groups.GetValueOrDefault(group);
+            groups[group] = (clips + 1, hits + (result.Predicted[i] == evaluated.Label(i) ? 1 : 0));
+        }
+        return groups.OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key == "espeak-ng" ? $"espeak-ng ({espeakVoices.Count} voices)" : g.Key, g.Value.Clips, (double)g.Value.Hits / g.Value.Clips)).ToList();
     }
 
     private static JsonObject ToJson(string model, string data, EvalResult r) => new()

@@ -6,10 +6,10 @@ using static TorchSharp.torch;
 
 namespace ByteFormer.Training;
 
-/// <summary>Accuracy figures of a model on a dataset.</summary>
+/// <summary>Accuracy figures of a model on a dataset; <paramref name="Predicted"/> is the top-1 class of each sample, in the data set's order.</summary>
 public sealed record EvalResult(
     int Samples, double Top1, double Top5, double Loss, double SamplesPerS,
-    IReadOnlyList<string> ClassNames, double[] PerClassAccuracy, int[][] Confusion);
+    IReadOnlyList<string> ClassNames, double[] PerClassAccuracy, int[][] Confusion, int[] Predicted);
 
 /// <summary>Runs a model over a dataset without autograd and counts hits.</summary>
 public static class Evaluator
@@ -24,6 +24,7 @@ public static class Evaluator
         model.eval();
         var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
         int top1 = 0, top5 = 0, seen = 0;
+        var predictions = new int[dataset.Count];
         double lossSum = 0;
         var order = Enumerable.Range(0, dataset.Count).ToArray();
         var batches = (dataset.Count + batchSize - 1) / batchSize;
@@ -50,6 +51,7 @@ public static class Evaluator
                     var truth = (int)batch.Labels[i];
                     var predicted = (int)topk[i * k];
                     confusion[truth][predicted]++;
+                    predictions[b * batchSize + i] = predicted;
                     if (predicted == truth) top1++;
                     for (var j = 0; j < k; j++) if (topk[i * k + j] == truth) { top5++; break; }
                 }
@@ -61,7 +63,7 @@ public static class Evaluator
         if (wasTraining) model.train();
         var perClass = confusion.Select((row, c) => row.Sum() == 0 ? double.NaN : (double)row[c] / row.Sum()).ToArray();
         return new EvalResult(seen, (double)top1 / seen, (double)top5 / seen, lossSum / seen, seen / seconds,
-            dataset.ClassNames, perClass, confusion);
+            dataset.ClassNames, perClass, confusion, predictions);
     }
 
     /// <summary>Repeats the last sample so every batch is full; the evaluator ignores the repeats.</summary>

@@ -134,6 +134,35 @@ public class SpeechCommandsDatasetTests
     }
 
     [Fact]
+    public void Eval_by_voice_splits_the_score_by_the_voices_of_a_synthesized_set()
+    {
+        using var dir = new TempDir();
+        var root = MakeSet(dir);
+        var train = CliRunner.Run("train", "--data", root, "--encoding", "mulaw@8k", "--preset", "nano", "--kernel", "32", "--max-tokens", "600",
+            "--epochs", "1", "--batch-size", "8", "--threads", "1", "--run-dir", dir.File("run"));
+        Assert.True(train.ExitCode == 0, train.Err);
+        var model = dir.File("run/model.safetensors");
+        CliRunner.AssertCleanFailure(CliRunner.Run("eval", model, root, "--by-voice"), "voices.tsv");
+        File.WriteAllLines(Path.Combine(root, "voices.tsv"),
+            ["speaker\tengine\tvoice\tsplit", "spk0\tespeak-ng\ten-us\ttrain", "spk1\tespeak-ng\ten-gb\ttrain", "spk2\tespeak-ng\ten-029\ttrain", "spk3\tflite\tawb\ttest"]);
+        CliRunner.AssertCleanFailure(CliRunner.Run("eval", model, root, "--by-voice", "--limit", "5"), "leave out --limit");
+
+        foreach (var split in new[] { "test", "train" })
+        {
+            var r = CliRunner.Run("eval", model, root, "--by-voice", "--split", split, "--json");
+            Assert.True(r.ExitCode == 0, r.Err);
+            var json = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+            var groups = json.GetProperty("by_voice").EnumerateArray()
+                .ToDictionary(g => g.GetProperty("voice").GetString()!, g => (Clips: g.GetProperty("clips").GetInt32(), Top1: g.GetProperty("top1").GetDouble()));
+            Assert.Equal(json.GetProperty("samples").GetInt32(), groups.Values.Sum(g => g.Clips));
+            Assert.Equal(json.GetProperty("top1").GetDouble() * groups.Values.Sum(g => g.Clips), groups.Values.Sum(g => g.Top1 * g.Clips), 6);
+            Assert.Contains("_silence_ (background noise)", groups.Keys);
+            if (split == "test") Assert.Equal(11, groups["flite awb"].Clips);       // 10 commands and one unknown word
+            else Assert.Equal(["_silence_ (background noise)", "espeak-ng (3 voices)"], groups.Keys.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public void A_broken_clip_names_the_file()
     {
         using var dir = new TempDir();

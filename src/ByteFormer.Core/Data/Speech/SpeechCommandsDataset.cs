@@ -35,6 +35,7 @@ public sealed record AudioAugmentation(double NoiseProbability = 0.8, double Noi
 public sealed class SpeechCommandsDataset : IByteDataset
 {
     private readonly List<short[]?> clips = new();                      // null: a silence item, cut from noise
+    private readonly List<string?> speakers = new();
     private readonly List<int> labels = new();
     private readonly List<float[]> noise;
     private readonly AudioEncoding encoding;
@@ -92,6 +93,7 @@ public sealed class SpeechCommandsDataset : IByteDataset
         {
             clips.Add(ReadClip(path));
             labels.Add(label);
+            speakers.Add(SpeakerOf(path));
         }
         noise = LoadNoise(Path.Combine(root, SpeechCommandsWords.BackgroundNoise));
         if (SilenceCount > 0 && noise.Count == 0)
@@ -99,6 +101,7 @@ public sealed class SpeechCommandsDataset : IByteDataset
         for (var i = 0; i < SilenceCount; i++)
         {
             clips.Add(null);
+            speakers.Add(null);
             labels.Add(ClassNames.Count - 1);
         }
         if (clips.Count == 0) throw new ByteFormerException($"{root}: no clips in the {split} split");
@@ -110,6 +113,17 @@ public sealed class SpeechCommandsDataset : IByteDataset
     public AudioEncoding Encoding => encoding;
     public string Describe => $"{name} as {encoding}" + (augmentation is null ? "" : ", augmented");
     public int Label(int index) => labels[index];
+
+    /// <summary>The speaker of an item: the file name's part before <c>_nohash_</c> (Speech Commands' speaker
+    /// hash); null for a <c>_silence_</c> item, which is cut from background noise.</summary>
+    public string? Speaker(int index) => speakers[index];
+
+    private static string SpeakerOf(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var cut = name.IndexOf("_nohash_", StringComparison.Ordinal);
+        return cut < 0 ? name : name[..cut];
+    }
 
     /// <summary>The clip as it is before encoding (augmented for <paramref name="epoch"/> when training), 16 kHz.</summary>
     public AudioClip Clip(int index, int epoch) => Clip(index, epoch, augment: true);
