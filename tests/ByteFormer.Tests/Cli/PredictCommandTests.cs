@@ -90,7 +90,7 @@ public class BundledModelTests
     [Fact]
     public void The_bundled_model_names_every_bundled_tiff_sample()
     {
-        var r = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), RepoFile("samples/tiff"), "-r", "--json");
+        var r = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), RepoFile("samples/images/tiff"), "-r", "--json");
         Assert.True(r.ExitCode == 0, r.Err);
         var rows = System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray();
         Assert.Equal(10, rows.Count);
