@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Cli.Output;
+using ByteFormer.Codecs;
+using ByteFormer.Codecs.Audio;
 using ByteFormer.Inference;
 using Spectre.Console;
 using TorchSharp;
@@ -92,6 +94,11 @@ internal static class PredictCommand
             Transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted),
         };
 
+        // An audio model (its file names the encoding it was trained on) checks each WAV's header against it.
+        AudioEncoding? audio = null;
+        if (loaded.Metadata.TryGetValue("byteformer.encoding", out var trained))
+            try { audio = AudioEncoding.Parse(trained); } catch (CodecException) { }   // an image encoding: nothing to check
+
         var failed = 0;
         var files = Expand(io, entries, recursive, () => failed++).ToList();
         // Bounded memory: files are read, classified and reported a chunk at a time, and each file
@@ -119,6 +126,8 @@ internal static class PredictCommand
             }
             if (inputs.Count == 0) continue;
             var part = predictor.Predict(inputs, topK);
+            if (audio is not null)                                              // a clip unlike the training files gets a note
+                part = part.Select(p => p.Note is null && audio.Mismatch(p.Input.Bytes) is { } why ? p with { Note = why } : p).ToList();
             if (format == Format.JsonLines)
                 foreach (var p in part) io.Out.WriteLine(ToJson(p, withLogits).ToJsonString());
             else all.AddRange(part);

@@ -110,5 +110,19 @@ public class BundledModelTests
         // README, "Spoken keywords": 6 of the 12 clips (8 of them from the two recorded voices held out of training).
         var right = rows.Count(row => Truth(row!["file"]!.GetValue<string>()) == row["label"]!.GetValue<string>());
         Assert.Equal(6, right);
+        Assert.All(rows, row => Assert.Null(row!["note"]));                      // they are in the model's encoding
+
+        // A clip in another format, or not audio at all, still gets a class, and a note saying why to distrust it.
+        using var dir = new TempDir();
+        var tone = new ByteFormer.Codecs.Audio.AudioClip(Enumerable.Range(0, 16000).Select(i => (float)(0.2 * Math.Sin(i * 0.1))).ToArray(), 16000);
+        File.WriteAllBytes(dir.File("16k.wav"), ByteFormer.Codecs.Audio.WavCodec.Encode(tone, ByteFormer.Codecs.Audio.WavSampleFormat.Int16));
+        File.WriteAllBytes(dir.File("short.wav"), ByteFormer.Codecs.Audio.AudioEncoding.Parse("wav-int16@8k").Encode(tone with { Samples = tone.Samples[..8000] }));
+        File.WriteAllBytes(dir.File("x.bin"), Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray());
+        var odd = CliRunner.Run("predict", RepoFile("models/keywords-wav-int16-8k.safetensors"), dir.File("16k.wav"), dir.File("short.wav"), dir.File("x.bin"), "--json");
+        Assert.True(odd.ExitCode == 0, odd.Err);
+        var notes = System.Text.Json.Nodes.JsonNode.Parse(odd.Out)!.AsArray().ToDictionary(n => Path.GetFileName(n!["file"]!.GetValue<string>()), n => n!["note"]!.GetValue<string>());
+        Assert.Contains("16,000 Hz, 16-bit, not like the model's wav-int16@8k files", notes["16k.wav"]);
+        Assert.Contains("8,044 bytes, not the 16,044", notes["short.wav"]);
+        Assert.Contains("not a WAV file", notes["x.bin"]);
     }
 }

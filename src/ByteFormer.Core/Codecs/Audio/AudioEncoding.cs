@@ -56,6 +56,27 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
         };
     }
 
+    /// <summary>
+    /// Why <paramref name="file"/> is not a file of this encoding as a data set writes it (a 1 s clip), or null when
+    /// it looks like one: a WAV whose format, channels, sample rate or sample size differ, or whose length is not a
+    /// second's. Only WAV encodings are checked (MP3 lengths vary). A model reads any bytes; this tells a user why
+    /// its answer may be poor.
+    /// </summary>
+    public string? Mismatch(ReadOnlySpan<byte> file)
+    {
+        if (Format == AudioFormat.Mp3) return null;
+        var expected = Encode(new AudioClip(new float[16000], 16000));
+        static bool IsWav(ReadOnlySpan<byte> b) => b.Length >= 36 && b[..4].SequenceEqual("RIFF"u8) && b[8..16].SequenceEqual("WAVEfmt "u8);
+        if (!IsWav(file)) return $"not a WAV file, and the model was trained on {this} files";
+        static string Describe(ReadOnlySpan<byte> b) =>
+            $"{BitConverter.ToUInt16(b[22..24])} channel(s), {BitConverter.ToUInt32(b[24..28]):N0} Hz, {BitConverter.ToUInt16(b[34..36])}-bit";
+        if (!file[20..36].SequenceEqual(expected.AsSpan(20, 16)))
+            return $"a WAV of {Describe(file)}, not like the model's {this} files ({Describe(expected)}): convert it with 'byteformer data audio'";
+        if (file.Length != expected.Length)
+            return $"{file.Length:N0} bytes, not the {expected.Length:N0} of the model's 1 s {this} clips: convert it with 'byteformer data audio'";
+        return null;
+    }
+
     /// <summary>File extension for written files.</summary>
     public string Extension => Format == AudioFormat.Mp3 ? ".mp3" : ".wav";
 
