@@ -56,6 +56,9 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
         };
     }
 
+    /// <summary>A second of silence in each encoding, the reference for <see cref="Mismatch"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<AudioEncoding, byte[]> SecondOfSilence = new();
+
     /// <summary>
     /// Why <paramref name="file"/> is not a file of this encoding as a data set writes it (a 1 s clip), or null when
     /// it looks like one: a WAV whose format, channels, sample rate or sample size differ, or whose length is not a
@@ -65,7 +68,8 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
     public string? Mismatch(ReadOnlySpan<byte> file)
     {
         if (Format == AudioFormat.Mp3) return null;
-        var expected = Encode(new AudioClip(new float[16000], 16000));
+        // Encoded once per encoding, not once per file checked.
+        var expected = SecondOfSilence.GetOrAdd(this, e => e.Encode(new AudioClip(new float[16000], 16000)));
         static bool IsWav(ReadOnlySpan<byte> b) => b.Length >= 36 && b[..4].SequenceEqual("RIFF"u8) && b[8..16].SequenceEqual("WAVEfmt "u8);
         if (!IsWav(file)) return $"not a WAV file, and the model was trained on {this} files";
         static string Describe(ReadOnlySpan<byte> b) =>
