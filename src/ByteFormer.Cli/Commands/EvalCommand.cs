@@ -57,7 +57,7 @@ internal static class EvalCommand
         if (dataDir == "fashion-mnist" && !Directory.Exists(dataDir))
         {
             // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
-            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName);
+            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName, "fashion-mnist", e => CommonOptions.Parses(n => ImageEncoding.Parse(n), e));
             var test = new EncodedImageDataset(FashionMnist.Load("test"), ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
             dataset = RelabeledDataset.InLabelSpace(test, loaded.Labels)
                       ?? throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
@@ -65,7 +65,8 @@ internal static class EvalCommand
         else if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
         {
             // Clips are encoded as the model was trained (its metadata says how), without augmentation.
-            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName);
+            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir))),
+                e => CommonOptions.Parses(n => AudioEncoding.Parse(n), e));
             var task = loaded.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
                 ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
             var speech = speechSet = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);

@@ -164,6 +164,30 @@ public class SpeechCommandsDatasetTests
     }
 
     [Fact]
+    public void Eval_finds_each_data_set_s_encoding_in_a_joint_image_and_audio_model()
+    {
+        using var dir = new TempDir();
+        var root = MakeSet(dir);
+        var train = CliRunner.Run("train", "--data", "fashion-mnist", "--encoding", "tiff", "--data", root, "--encoding", "mulaw@8k",
+            "--train-limit", "24", "--test-limit", "12", "--preset", "nano", "--kernel", "32", "--max-tokens", "600",
+            "--epochs", "1", "--batch-size", "8", "--threads", "1", "--run-dir", dir.File("run"));
+        Assert.True(train.ExitCode == 0, train.Err);
+        var model = dir.File("run/model.safetensors");
+        var moved = dir.File("elsewhere");
+        Directory.Move(root, moved);                        // another folder name: the audio part is found by its kind
+        foreach (var (data, samples) in new[] { ("fashion-mnist", 16), (moved, 12) })
+        {
+            var r = CliRunner.Run("eval", model, data, "--limit", $"{samples}", "--json");
+            Assert.True(r.ExitCode == 0, r.Err);
+            var json = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+            Assert.Equal(samples, json.GetProperty("samples").GetInt32());
+            Assert.Equal(10 + 12, json.GetProperty("classes").GetArrayLength());
+        }
+        var given = CliRunner.Run("eval", model, moved, "--encoding", "wav-uint8@8k", "--limit", "12");   // as long as μ-law
+        Assert.True(given.ExitCode == 0, given.Err);
+    }
+
+    [Fact]
     public void A_broken_clip_names_the_file()
     {
         using var dir = new TempDir();
