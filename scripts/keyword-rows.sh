@@ -38,7 +38,8 @@ row() {
   read -r encoding kernel task <<<"$(spec "$name")"
   if [ -f "$dir/model.safetensors" ]; then echo "$name: done already"; return; fi
   if [ -f "$dir/checkpoint.zip" ]; then
-    $cli train --run-dir "$dir" --resume >"$dir.log" 2>&1
+    # --threads is this machine's setting, not the run's: a resumed run would otherwise take every core.
+    $cli train --run-dir "$dir" --resume --threads 1 >>"$dir.log" 2>&1
   else
     $cli train --data "$data" --encoding "$encoding" --task "$task" --preset micro --kernel "$kernel" --window 128 \
       --epochs 40 --time-budget 55 --batch-size 32 --lr 3e-4 --warmup-steps 300 --augment light --test-limit 1200 \
