@@ -96,7 +96,7 @@ internal static class PredictCommand
 
         // An audio model (its file names the encoding it was trained on) checks each WAV's header against it.
         AudioEncoding? audio = null;
-        if (loaded.Metadata.TryGetValue("byteformer.encoding", out var trained))
+        if (loaded.Metadata.TryGetValue(CommonOptions.EncodingKey, out var trained))
             try { audio = AudioEncoding.Parse(trained); } catch (CodecException) { }   // an image encoding: nothing to check
 
         var failed = 0;

@@ -70,12 +70,12 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
         if (Format == AudioFormat.Mp3) return null;
         // Encoded once per encoding, not once per file checked.
         var expected = SecondOfSilence.GetOrAdd(this, e => e.Encode(new AudioClip(new float[16000], 16000)));
-        static bool IsWav(ReadOnlySpan<byte> b) => b.Length >= 36 && b[..4].SequenceEqual("RIFF"u8) && b[8..16].SequenceEqual("WAVEfmt "u8);
-        if (!IsWav(file)) return $"not a WAV file, and the model was trained on {this} files";
-        static string Describe(ReadOnlySpan<byte> b) =>
-            $"{BitConverter.ToUInt16(b[22..24])} channel(s), {BitConverter.ToUInt32(b[24..28]):N0} Hz, {BitConverter.ToUInt16(b[34..36])}-bit";
-        if (!file[20..36].SequenceEqual(expected.AsSpan(20, 16)))
-            return $"a WAV of {Describe(file)}, not like the model's {this} files ({Describe(expected)}): convert it with 'byteformer data audio'";
+        WavHeader got;
+        try { got = WavCodec.ReadHeader(file); }
+        catch (CodecException) { return $"not a WAV file, and the model was trained on {this} files"; }
+        var want = WavCodec.ReadHeader(expected);
+        if (got with { DataOffset = 0, DataLength = 0 } != want with { DataOffset = 0, DataLength = 0 })
+            return $"a WAV of {got.Format}, not like the model's {this} files ({want.Format}): convert it with 'byteformer data audio'";
         if (file.Length != expected.Length)
             return $"{file.Length:N0} bytes, not the {expected.Length:N0} of the model's 1 s {this} clips: convert it with 'byteformer data audio'";
         return null;

@@ -68,14 +68,13 @@ public static class WavCodec
         return bytes;
     }
 
-    /// <summary>Reads a mono or multi-channel WAV (channels averaged). Throws <see cref="CodecException"/> on a broken file.</summary>
-    public static AudioClip Decode(ReadOnlySpan<byte> file, string source = "input")
+    /// <summary>The fmt chunk's fields (the sub-format's tag for an extensible WAV) and where the data chunk is.
+    /// Throws <see cref="CodecException"/> on a file without RIFF/WAVE, a usable fmt chunk or a data chunk.</summary>
+    public static WavHeader ReadHeader(ReadOnlySpan<byte> file, string source = "input")
     {
         if (file.Length < 12 || !file[..4].SequenceEqual("RIFF"u8) || !file.Slice(8, 4).SequenceEqual("WAVE"u8))
             throw new CodecException($"{source}: not a WAV file (no RIFF/WAVE header)");
-        int at = 12, tag = 0, channels = 0, rate = 0, bits = 0;
-        ReadOnlySpan<byte> data = default;
-        var haveData = false;
+        int at = 12, tag = 0, channels = 0, rate = 0, bits = 0, dataAt = -1, dataSize = 0;
         while (at + 8 <= file.Length)
         {
             var id = Encoding.ASCII.GetString(file.Slice(at, 4));
@@ -91,14 +90,21 @@ public static class WavCodec
             }
             else if (id == "data")
             {
-                data = body;
-                haveData = true;
+                (dataAt, dataSize) = (at + 8, size);
                 break;
             }
             at += 8 + size + (size & 1);
         }
         if (channels == 0 || rate <= 0) throw new CodecException($"{source}: WAV without a usable fmt chunk");
-        if (!haveData) throw new CodecException($"{source}: WAV without a data chunk");
+        if (dataAt < 0) throw new CodecException($"{source}: WAV without a data chunk");
+        return new WavHeader(tag, channels, rate, bits, dataAt, dataSize);
+    }
+
+    /// <summary>Reads a mono or multi-channel WAV (channels averaged). Throws <see cref="CodecException"/> on a broken file.</summary>
+    public static AudioClip Decode(ReadOnlySpan<byte> file, string source = "input")
+    {
+        var (tag, channels, rate, bits, dataAt, dataSize) = ReadHeader(file, source);
+        var data = file.Slice(dataAt, dataSize);
         var width = bits / 8;
         var supported = (tag, bits) is (1, 8) or (1, 16) or (1, 24) or (1, 32) or (3, 32) or (7, 8);
         if (!supported) throw new CodecException($"{source}: WAV format tag {tag} with {bits} bits is not supported");
@@ -125,4 +131,11 @@ public static class WavCodec
         }
         return new AudioClip(samples, rate);
     }
+}
+
+/// <summary>A WAV's format as its fmt chunk states it, and the position of its samples.</summary>
+public readonly record struct WavHeader(int Tag, int Channels, int SampleRate, int BitsPerSample, int DataOffset, int DataLength)
+{
+    /// <summary>The format in words, e.g. "1 channel(s), 8,000 Hz, 16-bit".</summary>
+    public string Format => $"{Channels} channel(s), {SampleRate:N0} Hz, {BitsPerSample}-bit";
 }
