@@ -26,6 +26,29 @@ internal static class CommonOptions
         return CUDA;
     }
 
+    /// <summary>Intra-op threads for a verb that runs the model; <paramref name="defaultText"/> says what leaving it out does.</summary>
+    public static Option<int?> ThreadsOption(string defaultText = "one per core") => new("--threads")
+    {
+        Description = $"Intra-op threads (default: {defaultText})",
+    };
+
+    /// <summary>Runs <paramref name="run"/> on <paramref name="threads"/> intra-op threads (null: as configured), then
+    /// puts the previous count back, so that an in-process caller keeps its setting.</summary>
+    public static int WithThreads(int? threads, Func<int> run)
+    {
+        if (threads is < 1) throw new ByteFormerException($"--threads must be at least 1, got {threads}");
+        var before = get_num_threads();
+        TorchRuntime.Configure(threads);
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
     /// <summary>The key of a model trained on permuted bytes.</summary>
     public static Option<string?> KeyOption() => new("--byte-permutation")
     {

@@ -30,13 +30,15 @@ internal static class DamageCommand
         var output = new Option<string?>("--out") { Description = "Write PREFIX.json, PREFIX-cut.png and PREFIX-flip.png" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var key = CommonOptions.KeyOption();
+        var threads = CommonOptions.ThreadsOption();
         var command = new Command("damage", "Accuracy on damaged files (cut short, bytes changed): byte model against decode-then-classify")
         {
-            model, baseline, encoding, cut, flip, testLimit, source, output, json, key,
+            model, baseline, encoding, cut, flip, testLimit, source, output, json, key, threads,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(baseline), parse.GetValue(encoding),
-            Levels(parse.GetValue(cut)!, "--cut"), Levels(parse.GetValue(flip)!, "--flip"), parse.GetValue(testLimit), parse.GetValue(source)!,
-            parse.GetValue(output), parse.GetValue(json), parse.GetValue(key))));
+        command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
+            parse.GetValue(model)!, parse.GetValue(baseline), parse.GetValue(encoding), Levels(parse.GetValue(cut)!, "--cut"),
+            Levels(parse.GetValue(flip)!, "--flip"), parse.GetValue(testLimit), parse.GetValue(source)!, parse.GetValue(output),
+            parse.GetValue(json), parse.GetValue(key)))));
         return command;
     }
 

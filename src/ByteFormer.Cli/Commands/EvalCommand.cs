@@ -28,14 +28,16 @@ internal static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only N files: Fashion-MNIST's first N, or N spread over every class of a folder or Speech Commands set" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
+        var threads = CommonOptions.ThreadsOption();
         var byVoice = new Option<bool>("--by-voice") { Description = "A synthesized Speech Commands set: top-1 per voice too (each recorded voice, espeak-ng's together; from its voices.tsv)" };
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(model)!, parse.GetValue(data)!,
-            parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize), parse.GetValue(split)!, parse.GetValue(encoding),
-            parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit), parse.GetValue(byVoice))));
+        command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
+            parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
+            parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
+            parse.GetValue(byVoice)))));
         return command;
     }
 

@@ -24,7 +24,7 @@ internal static class PredictCommand
         var topK = new Option<int>("--top-k") { Description = "Classes to report per file", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 16 };
         var device = CommonOptions.DeviceOption();
-        var threads = new Option<int?>("--threads") { Description = $"Intra-op threads (default: 1 for up to {FewFiles} files, where it gives the lowest latency; else one per core)" };
+        var threads = CommonOptions.ThreadsOption($"1 for up to {FewFiles} files, where it gives the lowest latency; else one per core");
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var command = new Command("predict", "Classify files from their bytes")
@@ -37,19 +37,10 @@ internal static class PredictCommand
             // A few small files: a second intra-op thread costs more in wake-ups than it saves (measured in
             // docs/performance.md: 1.8 ms against 3.3 ms for one Fashion-MNIST file), so use one unless told.
             var chosen = parse.GetValue(threads) ?? (entries.Length <= FewFiles && !entries.Any(Directory.Exists) ? 1 : null);
-            var before = TorchSharp.torch.get_num_threads();
-            TorchRuntime.Configure(chosen);
-            try
-            {
-                return Run(io, parse.GetValue(model)!, entries,
-                    parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
-                    parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
-                    parse.GetValue(key), parse.GetValue(prePermuted));
-            }
-            finally
-            {
-                TorchSharp.torch.set_num_threads(before);                    // in-process callers keep their setting
-            }
+            return CommonOptions.WithThreads(chosen, () => Run(io, parse.GetValue(model)!, entries,
+                parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
+                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
+                parse.GetValue(key), parse.GetValue(prePermuted)));
         }));
         return command;
     }

@@ -66,7 +66,7 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --run-dir from its checkpoint" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also checkpoint every N steps", DefaultValueFactory = _ => 500 };
         var output = new Option<string?>("--out") { Description = "Also write the final model file here" };
-        var threads = new Option<int?>("--threads") { Description = "Intra-op threads (default: one per core)" };
+        var threads = CommonOptions.ThreadsOption();
         var permutation = CommonOptions.KeyOption();
         var noise = new Option<int?>("--byte-noise") { Description = "Add uniform noise in [-W, W] to every byte, mod 256 (before any permutation)" };
         var keepFraction = new Option<double?>("--keep-fraction") { Description = "Privacy camera: keep this fraction of byte positions (fixed), drop the rest" };

@@ -65,6 +65,27 @@ public class PredictCommandTests
     }
 
     [Fact]
+    public void Eval_takes_a_thread_count_gives_the_same_figures_and_puts_the_setting_back()
+    {
+        using var dir = new TempDir();
+        var model = SmallModel(dir);
+        foreach (var (label, size) in new[] { ("a", 50), ("b", 90), ("c", 130) })
+        {
+            Directory.CreateDirectory(dir.File($"set/{label}"));
+            File.WriteAllBytes(dir.File($"set/{label}/1.bin"), Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray());
+        }
+        var before = TorchSharp.torch.get_num_threads();
+        var all = CliRunner.Run("eval", model, dir.File("set"), "--json");
+        var one = CliRunner.Run("eval", model, dir.File("set"), "--json", "--threads", "1");
+        Assert.True(one.ExitCode == 0, one.Err);
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+        static double Loss(string json) => JsonNode.Parse(json)!["loss"]!.GetValue<double>();
+        Assert.Equal(Loss(all.Out), Loss(one.Out), 1e-4);
+        CliRunner.AssertCleanFailure(CliRunner.Run("eval", model, dir.File("set"), "--threads", "0"), "--threads must be at least 1");
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+    }
+
+    [Fact]
     public void The_table_shows_one_row_per_file()
     {
         using var dir = new TempDir();
