@@ -84,7 +84,6 @@ internal static class TrainCommand
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
-            TorchRuntime.Configure(parse.GetValue(threads));
             var options = new TrainOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), AccumulationSteps = parse.GetValue(accum),
@@ -121,9 +120,9 @@ internal static class TrainCommand
                     throw new ByteFormerException("--speed-perturb is for audio: it needs a Speech Commands folder among --data");
             }
             var shape = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!, parse.GetValue(patch));
-            return Run(io, spec, shape, parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
-                options, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(output),
-                string.Join(' ', parse.Tokens.Select(t => t.Value)));
+            return CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io, spec, shape, parse.GetValue(kernel),
+                parse.GetValue(window), parse.GetValue(maxTokens), options, parse.GetValue(runDir)!, parse.GetValue(resume),
+                parse.GetValue(output), string.Join(' ', parse.Tokens.Select(t => t.Value))));
         }));
         return command;
     }
