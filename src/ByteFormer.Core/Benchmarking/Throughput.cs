@@ -38,7 +38,11 @@ public static class Throughput
     public static ByteFormerConfig BenchConfig(AttentionSemantics semantics) =>
         ByteFormerConfig.Preset("tiny") with { ConvKernelSize = 32, NClasses = 10, MaxNumTokens = 10_000, Semantics = semantics };
 
-    /// <summary>Runs every case. <paramref name="seconds"/> is the least time spent timing each case.</summary>
+    /// <summary>Runs every case.</summary>
+    /// <param name="seconds">The least time spent timing each case.</param>
+    /// <param name="leakSteps">Training steps of the memory-growth case.</param>
+    /// <param name="progress">Receives the name of each case as it starts; null for none.</param>
+    /// <param name="extraCases">More cases to time, made after the built-in ones have run.</param>
     /// <param name="measuredBefore">Figures the caller measured before this run (reported first in <c>extra</c>).</param>
     public static BenchReport Run(double seconds = 3.0, int leakSteps = 1000, Action<string>? progress = null,
         Func<(string Name, Func<double> Measure)[]>? extraCases = null, IReadOnlyDictionary<string, double>? measuredBefore = null)

@@ -17,7 +17,7 @@ public interface IByteTransform
 }
 
 /// <summary>
-/// <c>RandomUniformNoise</c>: adds an integer drawn uniformly from [<paramref name="Low"/>, <paramref name="High"/>]
+/// <c>RandomUniformNoise</c>: adds an integer drawn uniformly from [<see cref="Low"/>, <see cref="High"/>]
 /// to every byte, modulo 256, fresh per byte and per call (the reference adds it at evaluation too).
 /// </summary>
 public sealed record RandomUniformNoise : IByteTransform

@@ -22,7 +22,10 @@ public static class FusedTokenReduction
     public static Tensor BuildTable(Tensor embedding, Tensor kernel) =>
         matmul(embedding.unsqueeze(0), kernel.permute(2, 1, 0));                   // [k, 257, C_out]
 
-    /// <summary>Conv tokens [B, N1, C] for embedding indices <paramref name="ids"/> [B, N] (0..256).</summary>
+    /// <summary>Conv tokens [B, N1, C] for embedding indices [B, N].</summary>
+    /// <param name="ids">Embedding indices [B, N], 0..256 (256: padding).</param>
+    /// <param name="table">The table from <see cref="BuildTable"/>.</param>
+    /// <param name="stride">The conv's stride (k/2).</param>
     /// <param name="maxGatherElements">Cap on one gathered block (tests use a small one to split the taps).</param>
     public static Tensor Apply(Tensor ids, Tensor table, int stride, long maxGatherElements = MaxGatherElements)
     {

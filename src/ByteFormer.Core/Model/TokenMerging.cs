@@ -24,7 +24,8 @@ public sealed class TokenMerging : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Forward(x, null).Merged;
 
-    /// <summary>Merges <paramref name="x"/> [B, N, C] into [B, ceil(N/2), C].</summary>
+    /// <summary>Merges tokens [B, N, C] into [B, ceil(N/2), C].</summary>
+    /// <param name="x">Tokens [B, N, C].</param>
     /// <param name="lengths">Valid tokens per row (masked semantics): padding is zeroed first, so a pair
     /// that straddles the end merges with a zero token exactly as an odd-length sequence alone does.</param>
     public (Tensor Merged, Tensor? Lengths) Forward(Tensor x, Tensor? lengths)

@@ -33,7 +33,8 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Forward(x, null, null, "");
 
-    /// <summary>Runs the block on <paramref name="x"/> [B, N, C].</summary>
+    /// <summary>Runs the block.</summary>
+    /// <param name="x">Tokens [B, N, C].</param>
     /// <param name="lengths">Valid tokens per sequence [B] (masked semantics), or null (CoreNet: nothing masked).</param>
     /// <param name="tap">Receives named intermediates for parity checks; null in normal use.</param>
     /// <param name="name">Prefix of the tapped names, e.g. "block_0".</param>

@@ -7,6 +7,10 @@ using ByteFormer.Training;
 namespace ByteFormer.Robustness;
 
 /// <summary>Accuracy at one damage level: the byte model, and decode-then-classify where a pixel model is given.</summary>
+/// <param name="Kind">How the files were damaged.</param>
+/// <param name="Fraction">The damage level: the share of bytes cut off or changed.</param>
+/// <param name="Files">Test files at this level.</param>
+/// <param name="ByteModelTop1">The byte model's top-1 on the damaged files.</param>
 /// <param name="BaselineTop1">Pixel model's top-1 over all files, a file the decoder refuses counting as wrong.</param>
 /// <param name="DecodedShare">Share of damaged files the decoder turned into an image of the right size.</param>
 public sealed record DamagePoint(DamageKind Kind, double Fraction, int Files, double ByteModelTop1, double? BaselineTop1, double? DecodedShare);
