@@ -18,7 +18,7 @@ public sealed record ByteInput(string Name, byte[] Bytes, long OriginalLength)
 public sealed record ClassScore(int Index, string Label, float Probability);
 
 /// <summary>The model's answer for one input.</summary>
-/// <param name="Input">The bytes as the model read them (cut or padded).</param>
+/// <param name="Input">The input as given to the model (cut to the byte budget; padding happens inside the model).</param>
 /// <param name="Top">The best classes, best first.</param>
 /// <param name="Logits">Raw logits, one per class.</param>
 /// <param name="Note">What was done to fit the input to the model (cut or padded), or null.</param>
