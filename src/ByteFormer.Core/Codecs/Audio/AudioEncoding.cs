@@ -56,8 +56,9 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
         };
     }
 
-    /// <summary>A second of silence in each encoding, the reference for <see cref="Mismatch"/>.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<AudioEncoding, byte[]> SecondOfSilence = new();
+    /// <summary>The header (without its data position) and length of a second of silence in each encoding, the
+    /// reference for <see cref="Mismatch"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<AudioEncoding, (WavHeader Header, int Length)> SecondOfSilence = new();
 
     /// <summary>
     /// Why <paramref name="file"/> is not a file of this encoding as a data set writes it (a 1 s clip), or null when
@@ -68,16 +69,19 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
     public string? Mismatch(ReadOnlySpan<byte> file)
     {
         if (Format == AudioFormat.Mp3) return null;
-        // Encoded once per encoding, not once per file checked.
-        var expected = SecondOfSilence.GetOrAdd(this, e => e.Encode(new AudioClip(new float[16000], 16000)));
+        // Encoded and read once per encoding, not once per file checked.
+        var (want, length) = SecondOfSilence.GetOrAdd(this, e =>
+        {
+            var silence = e.Encode(new AudioClip(new float[16000], 16000));
+            return (WavCodec.ReadHeader(silence) with { DataOffset = 0, DataLength = 0 }, silence.Length);
+        });
         WavHeader got;
         try { got = WavCodec.ReadHeader(file); }
         catch (CodecException) { return $"not a WAV file, and the model was trained on {this} files"; }
-        var want = WavCodec.ReadHeader(expected);
-        if (got with { DataOffset = 0, DataLength = 0 } != want with { DataOffset = 0, DataLength = 0 })
+        if (got with { DataOffset = 0, DataLength = 0 } != want)
             return $"a WAV of {got.Format}, not like the model's {this} files ({want.Format}): convert it with 'byteformer data audio'";
-        if (file.Length != expected.Length)
-            return $"{file.Length:N0} bytes, not the {expected.Length:N0} of the model's 1 s {this} clips: convert it with 'byteformer data audio'";
+        if (file.Length != length)
+            return $"{file.Length:N0} bytes, not the {length:N0} of the model's 1 s {this} clips: convert it with 'byteformer data audio'";
         return null;
     }
 
