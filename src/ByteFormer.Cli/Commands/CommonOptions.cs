@@ -61,37 +61,8 @@ internal static class CommonOptions
         Description = "The files were permuted with the model's key already ('byteformer permute'): use them as they are",
     };
 
-    /// <summary>The byte transforms <paramref name="loaded"/> was trained through, with the user's key if it needs one.</summary>
-    public static ByteTransformPipeline Transforms(LoadedModel loaded, string modelPath, string? key, bool prePermuted) =>
-        ByteTransformPipeline.FromSpec(loaded.Metadata.GetValueOrDefault(ByteTransformPipeline.MetadataKey),
-            key is null ? null : BytePermutation.Load(key), prePermuted, modelPath);
-
-    /// <summary>Metadata key of the encoding a model was trained on (written by <c>train</c>).</summary>
-    public const string EncodingKey = "byteformer.encoding";
-
-    /// <summary>The encoding to make test files in: the one given, else the one the model was trained on. A model
-    /// trained on several data sets records "name: encoding" per set, joined by " + "; the set's own is taken, found
-    /// by <paramref name="part"/>'s name, else by kind (the only part whose encoding <paramref name="fits"/>).</summary>
-    public static string EncodingOf(LoadedModel loaded, string modelPath, string? given, string? part = null, Func<string, bool>? fits = null)
-    {
-        if (given is not null) return given;
-        var trained = loaded.Metadata.GetValueOrDefault(EncodingKey)
-                      ?? throw new ByteFormerException($"{modelPath} does not say which encoding it was trained on: give --encoding");
-        if (!trained.Contains(": ", StringComparison.Ordinal)) return trained;
-        var parts = trained.Split(" + ").Select(p => p.Split(": ", 2)).Where(p => p.Length == 2 && p[1] != "as is")
-            .Select(p => (Name: p[0], Encoding: p[1])).ToList();
-        var named = parts.Where(p => p.Name == part).ToList();
-        var candidates = named.Count == 1 ? named : parts.Where(p => fits?.Invoke(p.Encoding) == true).ToList();
-        return candidates.Count == 1 ? candidates[0].Encoding
-            : throw new ByteFormerException($"{modelPath} was trained on several data sets ({trained}): give --encoding");
-    }
-
-    /// <summary>Whether <paramref name="parse"/> accepts <paramref name="name"/> (an encoding of that kind).</summary>
-    public static bool Parses(Action<string> parse, string name)
-    {
-        try { parse(name); return true; }
-        catch (ByteFormerException) { return false; }
-    }
+    /// <summary>The key file named by --byte-permutation, loaded ("reference" is CoreNet's table), or null.</summary>
+    public static BytePermutation? LoadKey(string? key) => key is null ? null : BytePermutation.Load(key);
 
     /// <summary>A model file, or else a preset name: the two things <c>info</c> describes.</summary>
     public static (ByteFormerConfig? Config, LoadedModel? Loaded) ModelOrPreset(string target)

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using ByteFormer.Plotting;
 using ByteFormer.Cli.Output;
+using ByteFormer.Model;
+using ByteFormer.Runs;
 using ByteFormer.Training;
 using Spectre.Console;
 
@@ -63,8 +66,9 @@ internal static class CompareCommand
 
     private static RunSummary Summarize(string runDir)
     {
-        var metricsPath = Path.Combine(runDir, "metrics.jsonl");
-        if (!File.Exists(metricsPath)) throw new ByteFormerException($"{runDir}: no metrics.jsonl (not a run folder, or no epoch finished yet)");
+        var folder = new RunFolder(runDir);
+        var metricsPath = folder.MetricsPath;
+        if (!File.Exists(metricsPath)) throw new ByteFormerException($"{runDir}: no {Trainer.MetricsFileName} (not a run folder, or no epoch finished yet)");
         var lines = File.ReadAllLines(metricsPath).Where(l => l.Trim().Length > 0).ToList();
         if (lines.Count == 0) throw new ByteFormerException($"{metricsPath} is empty: no epoch finished yet");
         JsonElement last;
@@ -77,28 +81,19 @@ internal static class CompareCommand
             throw new ByteFormerException($"{metricsPath}: its last line is not JSON");
         }
         double? Optional(string name) => last.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-        string? data = null, encoding = null;
-        var keep = 1.0;
+        var spec = folder.ReadSpec();
+        string? data = spec?.Data, encoding = spec?.Encoding;
+        var keep = spec?.KeepFraction ?? 1.0;
+        // The byte transforms make runs on the same encoding differ: they go into the label.
         var transforms = new List<string>();
-        var specPath = Path.Combine(runDir, "data.json");
-        if (File.Exists(specPath))
-        {
-            var spec = JsonDocument.Parse(File.ReadAllText(specPath)).RootElement;
-            string? Text(string name) => spec.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            double? Number(string name) => spec.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-            data = Text("Data");
-            encoding = Text("Encoding");
-            // The byte transforms make runs on the same encoding differ: they go into the label.
-            if (Number("KeepFraction") is { } k) { keep = k; transforms.Add($"keep {k:0.###}"); }
-            if (Text("ShuffleBytes") is { } order) transforms.Add(order);
-            if (Text("PermutationKey") is not null) transforms.Add("permuted");
-            if (Number("NoiseWidth") is { } w) transforms.Add($"noise ±{w:0}");
-        }
-        var checkpoint = Path.Combine(runDir, Checkpoint.FileName);
-        var architecture = File.Exists(checkpoint) ? Checkpoint.ReadArchitecture(checkpoint) : "byteformer";
+        if (spec?.KeepFraction is { } k) transforms.Add($"keep {k:0.###}");
+        if (spec?.ShuffleBytes is { } order) transforms.Add(order);
+        if (spec?.PermutationKey is not null) transforms.Add("permuted");
+        if (spec?.NoiseWidth is { } w) transforms.Add($"noise ±{w:0}");
+        var architecture = folder.HoldsRun ? Checkpoint.ReadArchitecture(folder.CheckpointPath) : ModelArchitecture.ByteFormer;
         var source = encoding ?? (data is null ? "?" : Path.GetFileName(Path.TrimEndingDirectorySeparator(data)));
         if (transforms.Count > 0) source += ", " + string.Join(", ", transforms);
-        var label = architecture == "byteformer" ? source : $"{architecture} ({source})";
+        var label = architecture == ModelArchitecture.ByteFormer ? source : $"{architecture} ({source})";
         return new RunSummary(Path.GetFileName(Path.TrimEndingDirectorySeparator(runDir)), label, architecture, data, encoding,
             last.GetProperty("epoch").GetInt32(), last.GetProperty("elapsed_seconds").GetDouble() / 60,
             last.GetProperty("train_samples_per_s").GetDouble(), Optional("test_accuracy"), Optional("ema_test_accuracy"), keep);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ByteFormer.Plotting;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
 using ByteFormer.Data;
@@ -58,21 +59,22 @@ internal static class DamageCommand
         int? testLimit, string source, string? output, bool asJson, string? key)
     {
         if (cuts.Any(c => c == 0)) throw new ByteFormerException("--cut: a share of 0 leaves no bytes (the smallest cut keeps one byte)");
-        var loaded = ModelFile.Load(modelPath);
-        using var _ = loaded.Model;
-        var encoding = ImageEncoding.Parse(CommonOptions.EncodingOf(loaded, modelPath, encodingName));
-        var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted: false);
+        using var loaded = ModelFile.Load(modelPath);
+        var encoding = encodingName is not null ? FileEncodings.Parse<ImageEncoding>(encodingName, EncodingKind.Image)
+            : loaded.Contract.Encodings.For(EncodingKind.Image) as ImageEncoding
+              ?? throw new ByteFormerException($"{modelPath} does not name one image encoding it was trained on: give --encoding");
+        var transforms = loaded.Contract.Transforms(CommonOptions.LoadKey(key));
         LoadedModel? pixel = null;
         if (baselinePath is not null)
         {
             pixel = ModelFile.Load(baselinePath);
-            if (pixel.Metadata.GetValueOrDefault(CommonOptions.EncodingKey) is not "fhwc")
+            if (pixel.Contract.Encodings.For(EncodingKind.Image) is not ImageEncoding { IsRawPixels: true })
             {
-                pixel.Model.Dispose();
+                pixel.Dispose();
                 throw new ByteFormerException($"{baselinePath}: the baseline must be a model of decoded pixels (trained with --encoding fhwc)");
             }
         }
-        using var __ = pixel?.Model;
+        using var __ = pixel;
         var test = FashionMnist.Load("test", source, testLimit);
         if (!test.ClassNames.SequenceEqual(loaded.Labels)) throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
         var damages = cuts.Select(c => new FileDamage(DamageKind.Cut, c)).Concat(flips.Select(f => new FileDamage(DamageKind.Flip, f))).ToList();

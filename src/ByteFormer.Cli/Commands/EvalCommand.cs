@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ByteFormer.Plotting;
 using ByteFormer.Cli.Output;
-using ByteFormer.Codecs;
-using ByteFormer.Codecs.Audio;
 using ByteFormer.Data;
 using ByteFormer.Data.Speech;
 using ByteFormer.Inference;
+using ByteFormer.Runs;
 using ByteFormer.Training;
 using Spectre.Console;
 
@@ -51,39 +51,10 @@ internal static class EvalCommand
         if (byVoice && limit is not null) throw new ByteFormerException("--by-voice takes the whole split: leave out --limit");
         if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
-        var loaded = ModelFile.Load(modelPath);
-        using var _ = loaded.Model;
-        var transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted);
-        IByteDataset dataset;
-        SpeechCommandsDataset? speechSet = null;
-        if (dataDir == "fashion-mnist" && !Directory.Exists(dataDir))
-        {
-            // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
-            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName, "fashion-mnist", e => CommonOptions.Parses(n => ImageEncoding.Parse(n), e));
-            var test = new EncodedImageDataset(FashionMnist.Load("test"), ImageEncoding.Parse(name), null, 0, "fashion-mnist test");
-            dataset = RelabeledDataset.InLabelSpace(test, loaded.Labels)
-                      ?? throw new ByteFormerException($"{modelPath}: its classes are not Fashion-MNIST's");
-        }
-        else if (Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir))
-        {
-            // Clips are encoded as the model was trained (its metadata says how), without augmentation.
-            var name = CommonOptions.EncodingOf(loaded, modelPath, encodingName, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir))),
-                e => CommonOptions.Parses(n => AudioEncoding.Parse(n), e));
-            var task = loaded.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
-                ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
-            var speech = speechSet = new SpeechCommandsDataset(dataDir, split, task, AudioEncoding.Parse(name), null, 0);
-            dataset = RelabeledDataset.InLabelSpace(speech, loaded.Labels)
-                      ?? throw new ByteFormerException($"{dataDir}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", loaded.Labels.Take(5))}, …)");
-        }
-        else
-        {
-            var folder = new FolderDataset(dataDir, loaded.Model.ByteBudget, loaded.Labels);
-            if (folder.SkipSummary is { } skipped) io.Err.WriteLine($"byteformer: {skipped}");
-            dataset = folder;
-        }
-        // Fashion-MNIST's test set is in no class order, so its first N are a fair sample; folders and Speech
-        // Commands are stored class by class, so N files spread over all of them.
-        if (limit is { } n) dataset = dataDir == "fashion-mnist" && !Directory.Exists(dataDir) ? new FirstSamples(dataset, n) : new SpreadSamples(dataset, n);
+        using var loaded = ModelFile.Load(modelPath);
+        var transforms = loaded.Contract.Transforms(CommonOptions.LoadKey(key), prePermuted);
+        var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, loaded, encodingName, split, limit);
+        foreach (var note in notes) io.Err.WriteLine($"byteformer: {note}");
         var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);
         var voices = byVoice ? ByVoice(result, speechSet!, dataset, Path.Combine(dataDir, "voices.tsv")) : null;

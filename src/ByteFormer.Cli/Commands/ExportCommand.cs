@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ByteFormer.Cli.Output;
 using ByteFormer.Inference;
+using ByteFormer.Runs;
 using ByteFormer.Training;
 
 namespace ByteFormer.Cli.Commands;
@@ -20,19 +21,18 @@ internal static class ExportCommand
         var command = new Command("export", "Write a model file from a run's checkpoint, with its raw or its EMA weights") { run, weights, output };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
-            var folder = parse.GetValue(run)!;
-            var modelFile = Path.Combine(folder, "model.safetensors");
-            if (!File.Exists(modelFile)) throw new ByteFormerException($"{folder} holds no finished run (no model.safetensors)");
-            var loaded = ModelFile.Load(modelFile);
-            using var _ = loaded.Model;
+            var folder = new RunFolder(parse.GetValue(run)!);
+            if (!folder.IsFinished) throw new ByteFormerException($"{folder.Path} holds no finished run (no {RunFolder.ModelFileName})");
+            using var loaded = ModelFile.Load(folder.ModelPath);
             var ema = parse.GetValue(weights) == "ema";
-            Checkpoint.LoadWeights(Path.Combine(folder, Checkpoint.FileName), loaded.Model, ema);
-            // The run's figure belongs to the weights it was measured on, so it goes with the EMA weights only.
-            var metadata = loaded.Metadata.Where(kv => ema || kv.Key != "byteformer.test_top1").ToDictionary(kv => kv.Key, kv => kv.Value);
-            metadata["byteformer.weights"] = ema ? "ema" : "raw";
+            Checkpoint.LoadWeights(folder.CheckpointPath, loaded.Model, ema);
+            // The run's figures belong to the weights they were measured on, so they go with the EMA weights only.
+            var metadata = loaded.Metadata.Where(kv => ema || !kv.Key.StartsWith(ModelMetadata.TestTop1, StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+            metadata[ModelMetadata.Weights] = ema ? "ema" : "raw";
             var path = parse.GetValue(output)!;
             ModelFile.Save(path, loaded.Model, loaded.Labels, metadata);
-            io.Out.WriteLine($"Wrote {path} ({(ema ? "EMA" : "raw")} weights of {folder})");
+            io.Out.WriteLine($"Wrote {path} ({(ema ? "EMA" : "raw")} weights of {folder.Path})");
             return 0;
         }));
         return command;

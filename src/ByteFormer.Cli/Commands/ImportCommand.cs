@@ -40,8 +40,8 @@ internal static class ImportCommand
         WeightLoader.Load(model, weights, weightsPath);
         ModelFile.Save(outPath, model, labels, new Dictionary<string, string>
         {
-            ["byteformer.imported_from"] = Path.GetFileName(weightsPath),
-            ["byteformer.corenet_config"] = Path.GetFileName(configPath),
+            [ModelMetadata.ImportedFrom] = Path.GetFileName(weightsPath),
+            [ModelMetadata.CorenetConfig] = Path.GetFileName(configPath),
         });
         var table = weights.Find(WeightLoader.PositionTable);
         var cut = table is not null && table.shape[2] > config.MaxNumTokens

@@ -37,13 +37,13 @@ internal static class InfoCommand
         if (maybeConfig is not { } config) return RunOther(io, target, loaded!, asJson);
         var counts = config.CountParameters();
         var trace = TokenTrace.For(config, bytes);
-        long budget = Predictor.ByteBudgetFor(config);
+        long budget = config.ByteBudget;
         if (asJson)
         {
             var obj = new JsonObject
             {
                 ["source"] = loaded is null ? $"preset {config.Mode}" : target,
-                ["config"] = JsonNode.Parse(ModelFile.ConfigToJson(config)),
+                ["config"] = JsonNode.Parse(config.ToJson()),
                 ["labels"] = loaded is null ? null : new JsonArray(loaded.Labels.Select(l => (JsonNode)l!).ToArray()),
                 ["parameters"] = JsonSerializer.SerializeToNode(counts),
                 ["byte_budget"] = budget,

@@ -2,11 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Cli.Output;
-using ByteFormer.Codecs;
-using ByteFormer.Codecs.Audio;
 using ByteFormer.Inference;
 using Spectre.Console;
-using TorchSharp;
 
 namespace ByteFormer.Cli.Commands;
 
@@ -77,18 +74,12 @@ internal static class PredictCommand
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var target = CommonOptions.Resolve(device);
-        var loaded = ModelFile.Load(modelPath);
-        using var _ = loaded.Model;
-        loaded.Model.to(target);
-        var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize, target)
+        using var loaded = ModelFile.Load(modelPath);
+        // The model file's input contract (byte transforms, key, the audio format a keyword model expects) is the library's.
+        var predictor = loaded.CreatePredictor(new PredictorOptions
         {
-            Transforms = CommonOptions.Transforms(loaded, modelPath, key, prePermuted),
-        };
-
-        // An audio model (its file names the encoding it was trained on) checks each WAV's header against it.
-        AudioEncoding? audio = null;
-        if (loaded.Metadata.TryGetValue(CommonOptions.EncodingKey, out var trained))
-            try { audio = AudioEncoding.Parse(trained); } catch (CodecException) { }   // an image encoding: nothing to check
+            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize, Device = target,
+        });
 
         var failed = 0;
         var files = Expand(io, entries, recursive, () => failed++).ToList();
@@ -117,8 +108,6 @@ internal static class PredictCommand
             }
             if (inputs.Count == 0) continue;
             var part = predictor.Predict(inputs, topK);
-            if (audio is not null)                                              // a clip unlike the training files gets a note
-                part = part.Select(p => p.Note is null && audio.Mismatch(p.Input.Bytes) is { } why ? p with { Note = why } : p).ToList();
             if (format == Format.JsonLines)
                 foreach (var p in part) io.Out.WriteLine(ToJson(p, withLogits).ToJsonString());
             else all.AddRange(part);

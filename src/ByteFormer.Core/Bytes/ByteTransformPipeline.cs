@@ -13,17 +13,22 @@ public sealed class ByteTransformPipeline
     /// <summary>Model-file metadata key holding <see cref="Spec"/>.</summary>
     public const string MetadataKey = "byteformer.byte_transforms";
 
+    /// <summary>A pipeline of <paramref name="steps"/>, applied in their order.</summary>
     public ByteTransformPipeline(IReadOnlyList<IByteTransform> steps) => Steps = steps;
 
+    /// <summary>No transform: bytes pass as they are.</summary>
     public static ByteTransformPipeline None { get; } = new([]);
 
+    /// <summary>The transforms, in the order they are applied.</summary>
     public IReadOnlyList<IByteTransform> Steps { get; }
 
+    /// <summary>True when there is nothing to apply.</summary>
     public bool IsEmpty => Steps.Count == 0;
 
     /// <summary>Comma-separated step specs, e.g. <c>noise:-5:5,permute:3fa1…</c>; empty for none.</summary>
     public string Spec => string.Join(',', Steps.Select(s => s.Spec));
 
+    /// <summary>Applies every step to <paramref name="bytes"/>; noise draws from <paramref name="random"/>.</summary>
     public byte[] Apply(byte[] bytes, Random random)
     {
         foreach (var step in Steps) bytes = step.Apply(bytes, random);
@@ -39,7 +44,7 @@ public sealed class ByteTransformPipeline
         if (shuffle is not null) steps.Add(ParseShuffle(shuffle));
         if (noiseWidth is { } width)
         {
-            if (width is < 1 or > 255) throw new ByteFormerException($"--byte-noise must be between 1 and 255, got {width}");
+            if (width is < 1 or > 255) throw new ByteFormerException($"byte noise width must be between 1 and 255, got {width}");
             steps.Add(new RandomUniformNoise(-width, width));
         }
         if (permutation is not null) steps.Add(permutation);
@@ -58,23 +63,30 @@ public sealed class ByteTransformPipeline
         if (permuteAt < 0)
         {
             if (key is not null || prePermuted)
-                throw new ByteFormerException($"{model} was trained on plain bytes: leave out --byte-permutation and --pre-permuted");
+                throw new ByteFormerException($"{model} was trained on plain bytes: it takes no key and no pre-permuted files");
             return new ByteTransformPipeline(parts.Select(ParseStep).ToList());
         }
         var expected = parts[permuteAt]["permute:".Length..];
         if (prePermuted)
         {
-            if (key is not null) throw new ByteFormerException("give either --byte-permutation KEY or --pre-permuted, not both");
+            if (key is not null) throw new ByteFormerException($"{model}: give either its key or pre-permuted files, not both");
             return new ByteTransformPipeline(parts.Skip(permuteAt + 1).Select(ParseStep).ToList());
         }
         if (key is null)
-            throw new ByteFormerException($"{model} was trained on permuted bytes (key {expected}): give --byte-permutation KEY, " +
-                                          "or --pre-permuted if the files were permuted with that key already");
+            throw new ByteFormerException($"{model} was trained on permuted bytes (key {expected}): it needs that key, " +
+                                          "or files permuted with that key already (pre-permuted)");
         var given = key.IsReference ? BytePermutation.ReferenceName : key.Fingerprint;
         if (given != expected)
             throw new ByteFormerException($"wrong key: {model} was trained with key {expected}, this key is {given}");
         return new ByteTransformPipeline(parts.Select((p, i) => i == permuteAt ? key : ParseStep(p)).ToList());
     }
+
+    /// <summary>The key fingerprint a spec's permutation step names ("reference" for CoreNet's table), or null when it has none.</summary>
+    public static string? KeyFingerprintOf(string? spec) =>
+        string.IsNullOrEmpty(spec) ? null
+            : spec.Split(',').FirstOrDefault(p => p.StartsWith(PermuteStep, StringComparison.Ordinal))?[PermuteStep.Length..];
+
+    private const string PermuteStep = "permute:";
 
     private static IByteTransform ParseStep(string part)
     {

@@ -24,14 +24,36 @@ public enum ImageFormat
 /// <summary>An encoding and its setting: what a model was trained on, stored in its model file.</summary>
 /// <param name="Format">The file format.</param>
 /// <param name="Quality">JPEG/WebP quality 1–100 (ignored by the others).</param>
-public sealed record ImageEncoding(ImageFormat Format, int Quality = 75)
+public sealed record ImageEncoding(ImageFormat Format, int Quality = 75) : IFileEncoding<PixelImage>
 {
+    /// <summary>The names <see cref="Parse"/> knows, for messages.</summary>
+    public const string KnownNames = "fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]";
+
+    /// <inheritdoc />
+    public string Name => ToString();
+
+    /// <inheritdoc />
+    public EncodingKind Kind => EncodingKind.Image;
+
+    /// <summary>True for the headerless pixel layouts (fHWC, fCHW): the decoded pixels themselves, as a pixel model reads them.</summary>
+    public bool IsRawPixels => Format is ImageFormat.FHwc or ImageFormat.FChw;
+
+    /// <summary>Parses <paramref name="text"/> as <see cref="Parse"/> does, without throwing.</summary>
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ImageEncoding? encoding)
+    {
+        encoding = null;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        try { encoding = Parse(text); return true; }
+        catch (CodecException) { return false; }
+    }
+
     /// <summary>Parses names such as tiff, png, png-stored, jpeg, jpeg75, webp80, fhwc, fchw, bmp.</summary>
     public static ImageEncoding Parse(string text, int? quality = null)
     {
         var s = text.Trim().ToLowerInvariant();
         var digits = new string(s.Reverse().TakeWhile(char.IsDigit).Reverse().ToArray());
         var name = s[..^digits.Length];
+        if (digits.Length > 3) throw new CodecException($"unknown image encoding '{text}' (expected {KnownNames})");
         int? q = digits.Length > 0 ? int.Parse(digits) : quality;
         ImageFormat format = name switch
         {
@@ -43,7 +65,7 @@ public sealed record ImageEncoding(ImageFormat Format, int Quality = 75)
             "jpeg" or "jpg" => ImageFormat.Jpeg,
             "bmp" => ImageFormat.Bmp,
             "webp" => ImageFormat.WebP,
-            _ => throw new CodecException($"unknown image encoding '{text}' (expected fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q])"),
+            _ => throw new CodecException($"unknown image encoding '{text}' (expected {KnownNames})"),
         };
         var result = new ImageEncoding(format, q ?? 75);
         if (result.Quality is < 1 or > 100) throw new CodecException($"quality {result.Quality} must be in 1..100");

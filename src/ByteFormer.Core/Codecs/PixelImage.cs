@@ -19,6 +19,3 @@ public sealed record PixelImage
     /// <summary>HWC bytes.</summary>
     public byte[] Pixels { get; }
 }
-
-/// <summary>Thrown when a codec cannot encode or decode; its message is one readable line.</summary>
-public sealed class CodecException(string message) : ByteFormerException(message);

@@ -2,11 +2,41 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ByteFormer.Interop;
 using ByteFormer.Model;
+using TorchSharp;
 
 namespace ByteFormer.Inference;
 
-/// <summary>A loaded model file: the network (in eval mode), its class labels and any extra metadata.</summary>
-public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, string> Metadata);
+/// <summary>A loaded model file: the network (in eval mode), its class labels, any extra metadata and the input
+/// contract that metadata records. Dispose it (or its <see cref="Model"/>) to free the weights.</summary>
+/// <param name="Model">The network, in eval mode.</param>
+/// <param name="Labels">One label per class, in the model's class order.</param>
+/// <param name="Metadata">The file's other metadata (<see cref="ModelMetadata"/> names the keys).</param>
+public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Labels, IReadOnlyDictionary<string, string> Metadata) : IDisposable
+{
+    /// <summary>The path it was loaded from, for messages ("model" when made in memory).</summary>
+    public string Source { get; init; } = "model";
+
+    /// <summary>What the model's inputs must be: encodings, byte transforms, byte budget.</summary>
+    public InputContract Contract => contract ??= InputContract.Of(this, Source);
+    private InputContract? contract;
+
+    /// <summary>
+    /// The one call that makes a predictor that honours the model's input contract: its byte transforms (a keyed
+    /// model refuses to run without its key, or <see cref="PredictorOptions.PrePermuted"/>, and refuses another key),
+    /// its byte budget, and a note for a clip unlike a keyword model's training files.
+    /// </summary>
+    /// <exception cref="ByteFormerException">The key is missing or wrong, or the recorded contract is unreadable.</exception>
+    public Predictor CreatePredictor(PredictorOptions? options = null)
+    {
+        options ??= new PredictorOptions();
+        var transforms = Contract.Transforms(options.Key, options.PrePermuted);
+        if (options.Device is { } device) Model.to(device);
+        return new Predictor(Model, Labels, options.BatchSize, options.Device) { Transforms = transforms, Contract = Contract };
+    }
+
+    /// <summary>Frees the network's weights.</summary>
+    public void Dispose() => Model.Dispose();
+}
 
 /// <summary>
 /// The project's model file: one safetensors file whose <c>__metadata__</c> holds the configuration
@@ -15,41 +45,10 @@ public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Lab
 /// </summary>
 public static class ModelFile
 {
-    public const string FormatKey = "format";
+    /// <summary>The value of the <see cref="ModelMetadata.Format"/> key this version writes and reads.</summary>
     public const string FormatValue = "byteformer-model/1";
-    public const string ConfigKey = "byteformer.config";
-    public const string LabelsKey = "byteformer.labels";
-
-    public const string ArchitectureKey = "byteformer.architecture";
-
-    /// <summary>Configuration as JSON (CoreNet option names, plus the size fields and attention_semantics).</summary>
-    public static string ConfigToJson(ByteFormerConfig config) => config.ToJson();
-
-    /// <summary>Parses <see cref="ConfigToJson"/>'s output.</summary>
-    public static ByteFormerConfig ConfigFromJson(string json, string source) => ParseConfig(ByteFormerConfig.FromJson, json, source);
-
-    /// <summary>
-    /// Builds the network that <paramref name="architecture"/> and its configuration JSON describe
-    /// ("byteformer", the default, or "pixel-vit").
-    /// </summary>
-    public static ByteClassifier Build(string architecture, string configJson, string source) => architecture switch
-    {
-        "byteformer" => new ByteFormerModel(ParseConfig(ByteFormerConfig.FromJson, configJson, source)),
-        "pixel-vit" => new PixelVisionTransformer(ParseConfig(PixelVitConfig.FromJson, configJson, source)),
-        _ => throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows byteformer and pixel-vit)"),
-    };
-
-    private static T ParseConfig<T>(Func<string, T> parse, string json, string source)
-    {
-        try
-        {
-            return parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException($"{source}: its configuration is not readable ({e.Message.Split('\n')[0]})");
-        }
-    }
+    private const string FormatKey = ModelMetadata.Format, ConfigKey = ModelMetadata.Config, LabelsKey = ModelMetadata.Labels,
+        ArchitectureKey = ModelMetadata.Architecture;
 
     /// <summary>Writes <paramref name="model"/> with its labels atomically.</summary>
     public static void Save(string path, ByteClassifier model, IReadOnlyList<string> labels,
@@ -64,7 +63,7 @@ public static class ModelFile
             [LabelsKey] = JsonSerializer.Serialize(labels),
         };
         // ByteFormer files stay as they were (no architecture key), so older readers still load them.
-        if (model.Architecture != "byteformer") metadata[ArchitectureKey] = model.Architecture;
+        if (model.Architecture != ModelArchitecture.ByteFormer) metadata[ArchitectureKey] = model.Architecture;
         Safetensors.Write(path, model.state_dict(), metadata);
     }
 
@@ -79,8 +78,8 @@ public static class ModelFile
                     $"{path} is a safetensors file but not a ByteFormer model file (no configuration inside); to use CoreNet weights, run 'byteformer import' first");
             if (format != FormatValue)
                 throw new CheckpointException($"{path} is a model file of format '{format}'; this version reads '{FormatValue}'");
-            var architecture = metadata.GetValueOrDefault(ArchitectureKey, "byteformer");
-            var model = Build(architecture, configJson, path);
+            var architecture = metadata.GetValueOrDefault(ArchitectureKey, ModelArchitecture.ByteFormer);
+            var model = ModelArchitecture.Build(architecture, configJson, path);
             IReadOnlyList<string> labels;
             try
             {
@@ -95,7 +94,7 @@ public static class ModelFile
             model.eval();
             var extra = metadata.Where(kv => kv.Key is not (FormatKey or ConfigKey or LabelsKey or ArchitectureKey))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
-            return new LoadedModel(model, labels, extra);
+            return new LoadedModel(model, labels, extra) { Source = path };
         }
     }
 

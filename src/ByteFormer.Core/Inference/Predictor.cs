@@ -15,15 +15,20 @@ public sealed record ByteInput(string Name, byte[] Bytes, long OriginalLength)
 }
 
 /// <summary>A class and its softmax probability.</summary>
+/// <param name="Index">The class's index in the model's labels.</param>
+/// <param name="Label">The class's label.</param>
+/// <param name="Probability">Its softmax probability.</param>
 public sealed record ClassScore(int Index, string Label, float Probability);
 
 /// <summary>The model's answer for one input.</summary>
 /// <param name="Input">The input as given to the model (cut to the byte budget; padding happens inside the model).</param>
 /// <param name="Top">The best classes, best first.</param>
 /// <param name="Logits">Raw logits, one per class.</param>
-/// <param name="Note">What was done to fit the input to the model (cut or padded), or null.</param>
+/// <param name="Note">What was done to fit the input to the model (cut or padded), or how it is unlike the model's
+/// training files (<see cref="InputContract.Mismatch"/>), or null.</param>
 public sealed record Prediction(ByteInput Input, IReadOnlyList<ClassScore> Top, float[] Logits, string? Note)
 {
+    /// <summary>The best class.</summary>
     public ClassScore Best => Top[0];
 }
 
@@ -31,7 +36,8 @@ public sealed record Prediction(ByteInput Input, IReadOnlyList<ClassScore> Top, 
 /// Classifies byte sequences with a loaded model. Inputs shorter than the kernel are padded with the
 /// padding token; inputs longer than the positional table allows are cut to <see cref="ByteBudget"/> bytes
 /// (their first bytes). In CoreNet semantics only inputs of equal length share a batch, so no input is
-/// padded by its neighbours and each answer is the one it gets alone.
+/// padded by its neighbours and each answer is the one it gets alone. Make one with
+/// <see cref="LoadedModel.CreatePredictor"/>, which applies the model file's input contract (its byte transforms and key).
 /// </summary>
 public sealed class Predictor
 {
@@ -39,6 +45,14 @@ public sealed class Predictor
     private readonly IReadOnlyList<string> labels;
     private readonly Device device;
 
+    /// <summary>
+    /// A predictor for a network and its labels, applying no byte transforms unless <see cref="Transforms"/> is set:
+    /// for a model from a file, <see cref="LoadedModel.CreatePredictor"/> is the call that honours its contract.
+    /// </summary>
+    /// <param name="model">The network (put in eval mode).</param>
+    /// <param name="labels">One label per class.</param>
+    /// <param name="batchSize">Inputs per forward pass (at least 1).</param>
+    /// <param name="device">Where the inputs go; the model must be there already. Null for the CPU.</param>
     public Predictor(ByteClassifier model, IReadOnlyList<string> labels, int batchSize = 16, Device? device = null)
     {
         if (labels.Count != model.NClasses)
@@ -50,7 +64,12 @@ public sealed class Predictor
         model.eval();
     }
 
+    /// <summary>Inputs per forward pass.</summary>
     public int BatchSize { get; }
+
+    /// <summary>The model file's input contract, when the predictor was made from one; its
+    /// <see cref="InputContract.Mismatch"/> adds a note to inputs unlike the training files.</summary>
+    public InputContract? Contract { get; init; }
 
     /// <summary>Byte transforms the model was trained through (from its file; see <see cref="ByteTransformPipeline.FromSpec"/>),
     /// applied to every input before the model reads it. Randomness (noise) is seeded by the input's position.</summary>
@@ -58,10 +77,6 @@ public sealed class Predictor
 
     /// <summary>The most bytes the model can read (for ByteFormer: (max_num_tokens - 1) · stride + kernel).</summary>
     public long ByteBudget => model.ByteBudget;
-
-    /// <summary>The most bytes a model of <paramref name="config"/> can read.</summary>
-    public static long ByteBudgetFor(ByteFormerConfig config) =>
-        (long)(config.MaxNumTokens - 1) * config.ConvStride + config.ConvKernelSize;
 
     /// <summary>Reads at most <see cref="ByteBudget"/> bytes of <paramref name="path"/>, so a huge file costs
     /// no more memory than a file of the budget. Throws <see cref="ByteFormerException"/> for a missing,
@@ -134,7 +149,7 @@ public sealed class Predictor
             return $"read the first {input.Bytes.Length:N0} of {input.OriginalLength:N0} bytes (the model's budget)";
         if (input.Bytes.Length < model.MinimumBytes)
             return $"padded from {input.Bytes.Length} to {model.MinimumBytes} bytes (the shortest input the model takes)";
-        return null;
+        return Contract?.Mismatch(input.Bytes);
     }
 
     private IEnumerable<List<int>> Batches(IReadOnlyList<ByteInput> inputs)

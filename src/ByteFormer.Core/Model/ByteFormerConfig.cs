@@ -63,6 +63,8 @@ public sealed record ByteFormerConfig
     [JsonIgnore] public int HeadDim => EmbedDim / NAttnHeads;
     /// <summary>Number of token-merging steps.</summary>
     [JsonIgnore] public int MergeCount => Downsample.Count(d => d);
+    /// <summary>The most bytes the model reads, (max_num_tokens − 1) · stride + kernel: longer files are cut to their first bytes.</summary>
+    [JsonIgnore] public long ByteBudget => (long)(MaxNumTokens - 1) * ConvStride + ConvKernelSize;
 
     /// <summary>Window size of layer <paramref name="layer"/> (a single entry applies to all).</summary>
     public int WindowSize(int layer) => WindowSizes.Length == 1 ? WindowSizes[0] : WindowSizes[layer];

@@ -30,7 +30,7 @@ public sealed class ByteFormerModel : ByteClassifier
     public override int MinimumBytes => Config.ConvKernelSize;
 
     /// <summary>(max_num_tokens - 1) · stride + kernel: the bytes the positional table covers.</summary>
-    public override long ByteBudget => (long)(Config.MaxNumTokens - 1) * Config.ConvStride + Config.ConvKernelSize;
+    public override long ByteBudget => Config.ByteBudget;
 
     /// <summary>CoreNet semantics lets padding change logits (byteformer.md §1.8).</summary>
     public override bool PaddingChangesLogits => Config.Semantics == AttentionSemantics.Corenet;

@@ -8,11 +8,31 @@ namespace ByteFormer.Training;
 /// <summary>Where a run stands: enough, with the weights and optimizer state, to continue it exactly.</summary>
 public sealed record TrainingState
 {
+    /// <summary>The epoch in progress (0-based); equal to the epoch count when the run is done.</summary>
     public int Epoch { get; init; }
+    /// <summary>Optimizer steps done in <see cref="Epoch"/>.</summary>
     public int StepInEpoch { get; init; }
+    /// <summary>Optimizer steps done in the whole run.</summary>
     public long Step { get; init; }
+    /// <summary>Training time so far, over every session of the run.</summary>
     public double ElapsedSeconds { get; init; }
+    /// <summary>One entry per finished epoch.</summary>
     public List<EpochMetrics> History { get; init; } = new();
+}
+
+/// <summary>A checkpoint's network, options and labels, read without building the network.</summary>
+/// <param name="Architecture">The network's architecture (<see cref="ModelArchitecture.Names"/>).</param>
+/// <param name="ConfigJson">Its configuration as JSON.</param>
+/// <param name="Options">The run's training options (after a time budget fixed the epoch count).</param>
+/// <param name="Labels">The class labels.</param>
+/// <param name="Source">The checkpoint's path, for messages.</param>
+public sealed record CheckpointHeader(string Architecture, string ConfigJson, TrainOptions Options, IReadOnlyList<string> Labels, string Source)
+{
+    /// <summary>The most bytes the network reads.</summary>
+    public long ByteBudget => ModelArchitecture.ByteBudgetOf(Architecture, ConfigJson, Source);
+
+    /// <summary>A freshly initialised network of this architecture and configuration, to pass to <see cref="Checkpoint.Restore"/>.</summary>
+    public ByteClassifier BuildModel() => ModelArchitecture.Build(Architecture, ConfigJson, Source);
 }
 
 /// <summary>
@@ -22,9 +42,11 @@ public sealed record TrainingState
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The checkpoint's file name in a run folder.</summary>
     public const string FileName = "checkpoint.zip";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>Writes the checkpoint atomically: the previous one stays whole until the new one is complete.</summary>
     public static void Save(string path, TrainingState state, TrainOptions options, ByteClassifier model,
         ByteClassifier? ema, AdamW optimizer, IReadOnlyList<string> labels)
     {
@@ -52,24 +74,35 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// The network a checkpoint was made with (freshly initialised, to pass to <see cref="Restore"/>), its
-    /// options and labels. Checkpoints without architecture.txt are ByteFormer's.
+    /// What a checkpoint's network is (architecture and configuration, read without building it), its options and
+    /// labels. Checkpoints without architecture.txt are ByteFormer's.
     /// </summary>
-    public static (ByteClassifier Model, TrainOptions Options, IReadOnlyList<string> Labels) ReadHeader(string path)
+    /// <exception cref="CheckpointException">No such checkpoint, or one that is corrupt or lacks an entry.</exception>
+    public static CheckpointHeader ReadHeader(string path)
     {
         using var zip = Open(path);
         var architecture = ReadArchitecture(path);
-        var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))!;
-        var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))!;
-        var model = Inference.ModelFile.Build(architecture, ReadText(zip, "config.json", path), path);
-        return (model, options, labels);
+        try
+        {
+            var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))
+                          ?? throw new CheckpointException($"{path}: empty options");
+            var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))
+                         ?? throw new CheckpointException($"{path}: empty labels");
+            var header = new CheckpointHeader(architecture, ReadText(zip, "config.json", path), options, labels, path);
+            _ = header.ByteBudget;                                              // an unreadable configuration fails here
+            return header;
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: its options or labels are not readable ({e.Message.Split('\n')[0]})");
+        }
     }
 
     /// <summary>The architecture a checkpoint was made with ("byteformer" when it does not say).</summary>
     public static string ReadArchitecture(string path)
     {
         using var zip = Open(path);
-        return zip.GetEntry("architecture.txt") is null ? "byteformer" : ReadText(zip, "architecture.txt", path).Trim();
+        return zip.GetEntry("architecture.txt") is null ? ModelArchitecture.ByteFormer : ReadText(zip, "architecture.txt", path).Trim();
     }
 
     /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>

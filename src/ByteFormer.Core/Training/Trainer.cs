@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ByteFormer.Plotting;
 using ByteFormer.Bytes;
 using ByteFormer.Data;
 using ByteFormer.Model;
@@ -28,6 +29,13 @@ public sealed class Trainer : IDisposable
     private readonly AdamW optimizer;
     private TrainingState state = new();
 
+    /// <summary>A trainer for <paramref name="model"/>, writing its files into <paramref name="runDir"/>.</summary>
+    /// <param name="model">The network to train (its initial weights are the run's).</param>
+    /// <param name="train">The training data; its class count must be the model's.</param>
+    /// <param name="test">Evaluated at each epoch end when <see cref="TrainOptions.EvaluateEachEpoch"/>; null for none.</param>
+    /// <param name="options">The recipe.</param>
+    /// <param name="runDir">Where checkpoint.zip, metrics.jsonl and curves.png go (created).</param>
+    /// <param name="observer">Receives progress.</param>
     public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
     {
         if (train.ClassNames.Count != model.NClasses)
@@ -60,14 +68,28 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>The run's checkpoint.</summary>
     public string CheckpointPath => Path.Combine(runDir, Checkpoint.FileName);
-    public string MetricsPath => Path.Combine(runDir, "metrics.jsonl");
-    public string PlotPath => Path.Combine(runDir, "curves.png");
+    /// <summary>The run's metrics, one JSON line per epoch.</summary>
+    public string MetricsPath => Path.Combine(runDir, MetricsFileName);
+    /// <summary>The run's training curves.</summary>
+    public string PlotPath => Path.Combine(runDir, PlotFileName);
+
+    /// <summary>The metrics file's name in a run folder.</summary>
+    public const string MetricsFileName = "metrics.jsonl";
+    /// <summary>The curves plot's name in a run folder.</summary>
+    public const string PlotFileName = "curves.png";
 
     /// <summary>The weights to ship: EMA when enabled, else the raw weights.</summary>
     public ByteClassifier FinalModel => ema ?? model;
 
+    /// <summary>The test evaluation of <see cref="FinalModel"/> at the end of the last epoch this trainer ran, or null
+    /// when it ran none (a finished run resumed) or evaluated none.</summary>
+    public EvalResult? FinalModelTestResult { get; private set; }
+
+    /// <summary>Optimizer steps per epoch (a last partial step is dropped).</summary>
     public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps);
+    /// <summary>Optimizer steps in the whole run.</summary>
     public long TotalSteps => (long)StepsPerEpoch * options.Epochs;
 
     /// <summary>Continues from this run folder's checkpoint.</summary>
@@ -101,7 +123,7 @@ public sealed class Trainer : IDisposable
                     if (cancel.IsCancellationRequested)
                     {
                         Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels);
-                        observer.OnMessage($"stopped at epoch {epoch + 1}, step {state.Step:N0}; checkpoint saved, continue with --resume");
+                        observer.OnMessage($"stopped at epoch {epoch + 1}, step {state.Step:N0}; checkpoint saved, the run can be resumed");
                         return false;
                     }
                     var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
@@ -144,6 +166,7 @@ public sealed class Trainer : IDisposable
             {
                 raw = Evaluator.Evaluate(model, test, cancel: cancel);
                 if (ema is not null) smoothed = Evaluator.Evaluate(ema, test, cancel: cancel);
+                FinalModelTestResult = smoothed ?? raw;
             }
             var metrics = new EpochMetrics(epoch + 1, state.Step, LearningRateSchedule.At(options, state.Step, TotalSteps),
                 lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / trainSeconds, trainSeconds,
@@ -163,10 +186,11 @@ public sealed class Trainer : IDisposable
         var fit = (int)Math.Floor(options.TimeBudgetMinutes * 60 / Math.Max(1e-3, firstEpochSeconds));
         var epochs = Math.Clamp(fit, 1, options.Epochs);
         observer.OnMessage($"time budget {options.TimeBudgetMinutes:F0} min: the first epoch took {firstEpochSeconds:F0} s, so the run has {epochs} epochs" +
-                           (epochs == options.Epochs ? $" (the most --epochs allows)" : ""));
+                           (epochs == options.Epochs ? $" (the most the epoch count allows)" : ""));
         options = options with { Epochs = epochs, TimeBudgetMinutes = 0 };
     }
 
+    /// <summary>Frees the optimizer state and the EMA copy (not the model, which the caller owns).</summary>
     public void Dispose()
     {
         optimizer.Dispose();

@@ -137,8 +137,8 @@ public class BadInputTests
         using (tensors)
         {
             var edited = meta.ToDictionary(kv => kv.Key, kv => kv.Value);
-            edited[ModelFile.ConfigKey] = edited[ModelFile.ConfigKey].Replace("\"n_classes\":10", "\"n_classes\":12");
-            edited.Remove(ModelFile.LabelsKey);
+            edited[ModelMetadata.Config] = edited[ModelMetadata.Config].Replace("\"n_classes\":10", "\"n_classes\":12");
+            edited.Remove(ModelMetadata.Labels);
             ByteFormer.Interop.Safetensors.Write(path, tensors.Items, edited);
         }
         File.WriteAllBytes(dir.File("x.bin"), new byte[64]);

@@ -23,7 +23,7 @@ public class ModelFileTests
         using var _ = loaded.Model;
         Assert.Equal(labels, loaded.Labels);
         Assert.Equal("hello", loaded.Metadata["note"]);
-        Assert.Equal(ModelFile.ConfigToJson(config), loaded.Model.ConfigJson());
+        Assert.Equal(config.ToJson(), loaded.Model.ConfigJson());
         using var __ = no_grad();
         using var tokens = ByteCollator.Collate([new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, new byte[40]]);
         using var a = model.call(tokens);
@@ -43,7 +43,7 @@ public class ModelFileTests
     [Fact]
     public void Config_json_uses_corenet_option_names()
     {
-        var json = ModelFile.ConfigToJson(ByteFormerConfig.Preset("tiny"));
+        var json = ByteFormerConfig.Preset("tiny").ToJson();
         foreach (var key in new[] { "\"conv_kernel_size\":16", "\"max_num_tokens\":10000", "\"window_sizes\":[128]", "\"attention_semantics\":\"masked\"" })
             Assert.Contains(key, json);
     }
@@ -72,7 +72,7 @@ public class ModelFileTests
             """;
         var fromYaml = CorenetConfig.FromYaml(yaml, "tiff.yaml");
         var fromJson = CorenetConfig.Load(Fixtures.Tiny("config.json"));
-        Assert.Equal(ModelFile.ConfigToJson(fromJson), ModelFile.ConfigToJson(fromYaml));
+        Assert.Equal(fromJson.ToJson(), fromYaml.ToJson());
         Assert.Equal(AttentionSemantics.Corenet, fromYaml.Semantics);
         Assert.Equal(16_805_416, fromYaml.CountParameters().Total);
     }

@@ -14,8 +14,26 @@ public enum AudioFormat
 }
 
 /// <summary>An audio encoding at a sample rate, e.g. "wav-int16@8k", "mulaw@8k", "mp3" (16 kHz by default).</summary>
-public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
+public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000) : IFileEncoding<AudioClip>
 {
+    /// <summary>The names <see cref="Parse"/> knows, for messages.</summary>
+    public const string KnownNames = "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw, mp3, optionally @8k or @16k";
+
+    /// <inheritdoc />
+    public string Name => ToString();
+
+    /// <inheritdoc />
+    public EncodingKind Kind => EncodingKind.Audio;
+
+    /// <summary>Parses <paramref name="text"/> as <see cref="Parse"/> does, without throwing.</summary>
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AudioEncoding? encoding)
+    {
+        encoding = null;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        try { encoding = Parse(text); return true; }
+        catch (CodecException) { return false; }
+    }
+
     private static readonly (string Name, AudioFormat Format)[] Names =
     [
         ("wav-float32", AudioFormat.WavFloat32), ("wav-int32", AudioFormat.WavInt32), ("wav-int16", AudioFormat.WavInt16),
@@ -28,7 +46,7 @@ public sealed record AudioEncoding(AudioFormat Format, int SampleRate = 16000)
         var parts = text.Trim().ToLowerInvariant().Split('@');
         var match = Names.Where(n => n.Name == parts[0] || n.Name.Replace("wav-", "") == parts[0]).ToList();
         if (match.Count == 0 || parts.Length > 2)
-            throw new CodecException($"unknown audio encoding '{text}' (expected {string.Join(", ", Names.Select(n => n.Name))}, optionally @8k or @16k)");
+            throw new CodecException($"unknown audio encoding '{text}' (expected {KnownNames})");
         var rate = 16000;
         if (parts.Length == 2)
         {

@@ -1,4 +1,6 @@
-namespace ByteFormer.Training;
+using ByteFormer.Training;
+
+namespace ByteFormer.Plotting;
 
 /// <summary>PNG plots of a run (ScottPlot), written atomically.</summary>
 public static class Plots

@@ -1,0 +1,35 @@
+namespace ByteFormer.Inference;
+
+/// <summary>
+/// The keys of a model file's <c>__metadata__</c>, in one place: what <see cref="ModelFile"/> writes and reads,
+/// and what training records about a model (its data, encodings, byte transforms, figures).
+/// </summary>
+public static class ModelMetadata
+{
+    /// <summary>The format marker; its value is <see cref="ModelFile.FormatValue"/>.</summary>
+    public const string Format = "format";
+    /// <summary>The configuration as JSON (CoreNet option names, the size fields and attention_semantics).</summary>
+    public const string Config = "byteformer.config";
+    /// <summary>The class labels, a JSON array of strings.</summary>
+    public const string Labels = "byteformer.labels";
+    /// <summary>The network's architecture ("pixel-vit"); absent for ByteFormer, so older readers still load those files.</summary>
+    public const string Architecture = "byteformer.architecture";
+    /// <summary>The encodings the model was trained on (<see cref="TrainedEncodings.ToString"/>).</summary>
+    public const string Encoding = "byteformer.encoding";
+    /// <summary>The byte transforms the model reads its files through (<see cref="Bytes.ByteTransformPipeline.Spec"/>).</summary>
+    public const string ByteTransforms = Bytes.ByteTransformPipeline.MetadataKey;
+    /// <summary>A description of the training data.</summary>
+    public const string Data = "byteformer.data";
+    /// <summary>The command line that trained the model.</summary>
+    public const string TrainCommand = "byteformer.train_command";
+    /// <summary>Test top-1 of the weights in the file, as a fraction with four decimals.</summary>
+    public const string TestTop1 = "byteformer.test_top1";
+    /// <summary>Prefix of the per-data-set test top-1 of a model trained on several sets (<c>byteformer.test_top1.NAME</c>).</summary>
+    public const string TestTop1Prefix = TestTop1 + ".";
+    /// <summary>For an imported checkpoint: the weights file's name.</summary>
+    public const string ImportedFrom = "byteformer.imported_from";
+    /// <summary>For an imported checkpoint: the CoreNet configuration file's name.</summary>
+    public const string CorenetConfig = "byteformer.corenet_config";
+    /// <summary>Which of a run's weights the file holds: "raw" or "ema".</summary>
+    public const string Weights = "byteformer.weights";
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace ByteFormer.Model;
+
+/// <summary>The networks this library builds, by the name a model file or checkpoint records.</summary>
+public static class ModelArchitecture
+{
+    /// <summary>ByteFormer (<see cref="ByteFormerModel"/>), the default when a file names none.</summary>
+    public const string ByteFormer = "byteformer";
+
+    /// <summary>The pixel-space ViT baseline (<see cref="PixelVisionTransformer"/>).</summary>
+    public const string PixelVit = "pixel-vit";
+
+    /// <summary>Every architecture name, for messages and option checks.</summary>
+    public static IReadOnlyList<string> Names { get; } = [ByteFormer, PixelVit];
+
+    /// <summary>Builds the network (freshly initialised) that <paramref name="architecture"/> and its configuration JSON describe.</summary>
+    /// <param name="architecture">One of <see cref="Names"/>.</param>
+    /// <param name="configJson">The configuration as the model file or checkpoint stores it.</param>
+    /// <param name="source">The file it came from, for messages.</param>
+    /// <exception cref="CheckpointException">An unknown architecture or an unreadable configuration.</exception>
+    public static ByteClassifier Build(string architecture, string configJson, string source) => architecture switch
+    {
+        ByteFormer => new ByteFormerModel(ParseConfig(ByteFormerConfig.FromJson, configJson, source)),
+        PixelVit => new PixelVisionTransformer(ParseConfig(PixelVitConfig.FromJson, configJson, source)),
+        _ => throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows {string.Join(" and ", Names)})"),
+    };
+
+    /// <summary>The most bytes a network of <paramref name="architecture"/> and <paramref name="configJson"/> reads, without building it.</summary>
+    /// <exception cref="CheckpointException">An unknown architecture or an unreadable configuration.</exception>
+    public static long ByteBudgetOf(string architecture, string configJson, string source) => architecture switch
+    {
+        ByteFormer => ParseConfig(ByteFormerConfig.FromJson, configJson, source).ByteBudget,
+        PixelVit => ParseConfig(PixelVitConfig.FromJson, configJson, source).ImageBytes,
+        _ => throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows {string.Join(" and ", Names)})"),
+    };
+
+    private static T ParseConfig<T>(Func<string, T> parse, string json, string source)
+    {
+        try
+        {
+            return parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{source}: its configuration is not readable ({e.Message.Split('\n')[0]})");
+        }
+    }
+}

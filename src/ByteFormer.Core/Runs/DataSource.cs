@@ -1,0 +1,156 @@
+using ByteFormer.Codecs;
+using ByteFormer.Codecs.Audio;
+using ByteFormer.Data;
+using ByteFormer.Data.Speech;
+using ByteFormer.Inference;
+
+namespace ByteFormer.Runs;
+
+/// <summary>A run's data: training and test sets, the encodings they came in, and notes on files left out.</summary>
+/// <param name="Train">The training set.</param>
+/// <param name="Test">The test set, or null when the source has none.</param>
+/// <param name="Encodings">What the model file records as its training encodings.</param>
+/// <param name="Notes">One line per thing a user should know (files skipped), in order.</param>
+public sealed record RunData(IByteDataset Train, IByteDataset? Test, TrainedEncodings Encodings, IReadOnlyList<string> Notes);
+
+/// <summary>A data set to evaluate a model on, in the model's label space.</summary>
+/// <param name="Dataset">The samples, labelled as the model's classes.</param>
+/// <param name="Speech">The Speech Commands set behind it, when it is one (for per-voice figures), else null.</param>
+/// <param name="Notes">One line per thing a user should know (files skipped).</param>
+public sealed record EvaluationData(IByteDataset Dataset, SpeechCommandsDataset? Speech, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Opens the data a run specification names, for training, and the data an evaluation names, in a model's encoding:
+/// one place that knows the three sources (Fashion-MNIST encoded in memory, a Speech Commands folder encoded clip
+/// by clip, a folder of files used as they are) and how they join.
+/// </summary>
+public static class DataSource
+{
+    /// <summary>The training and test sets of <paramref name="spec"/> (not yet through its byte transforms).</summary>
+    /// <param name="spec">The run specification.</param>
+    /// <param name="byteBudget">The most bytes of a file the model reads (folders read no more).</param>
+    /// <exception cref="ByteFormerException">A source, encoding or folder that cannot be used, named.</exception>
+    public static RunData OpenTraining(RunSpec spec, long byteBudget)
+    {
+        if (!spec.IsJoined) return OpenOne(spec, byteBudget);
+        var parts = spec.Parts();
+        var loaded = parts.Select(p => OpenOne(p, byteBudget)).ToList();
+        var names = parts.Select(p => PartName(p.Data)).ToList();
+        var train = new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Train)).ToList());
+        JoinedDataset? test = loaded.All(l => l.Test is not null) ? new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Test!)).ToList()) : null;
+        var encodings = new TrainedEncodings(loaded.Select((l, i) => new TrainedPart(names[i],
+            l.Encodings.IsEmpty ? [FileEncodings.AsIs] : l.Encodings.All.ToList())).ToList());
+        return new RunData(train, test, encodings, loaded.SelectMany(l => l.Notes).ToList());
+    }
+
+    /// <summary>A joined data set's name for class labels: fashion-mnist, or the folder's name.</summary>
+    public static string PartName(string data) =>
+        IsFashionMnist(data) ? RunSpec.FashionMnistName : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)));
+
+    private static bool IsFashionMnist(string data) => data == RunSpec.FashionMnistName && !Directory.Exists(data);
+
+    private static bool IsSpeech(string data) => Directory.Exists(data) && SpeechCommandsDataset.IsSpeechCommands(data);
+
+    private static RunData OpenOne(RunSpec spec, long byteBudget)
+    {
+        var encoding = spec.Encoding is null ? null : FileEncodings.Parse(spec.Encoding.Split(',')[0]);
+        if (IsFashionMnist(spec.Data))
+        {
+            // Several encodings (tiff,png,jpeg75): each sample draws one per epoch; the test set is the same mixture.
+            if (spec.Encoding is null) throw new ByteFormerException("Fashion-MNIST needs an image encoding (e.g. tiff)");
+            var encodings = spec.Encoding.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(e => FileEncodings.Parse<ImageEncoding>(e, EncodingKind.Image)).ToList();
+            var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
+            var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
+            return new RunData(new EncodedImageDataset(train, encodings, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train"),
+                new EncodedImageDataset(test, encodings, null, spec.Seed, "fashion-mnist test"),
+                new TrainedEncodings([new TrainedPart(null, encodings)]), []);
+        }
+        if (IsSpeech(spec.Data))
+        {
+            var audio = encoding switch
+            {
+                null => throw new ByteFormerException($"{spec.Data} is a Speech Commands set: it needs an audio encoding (e.g. wav-int16@8k)"),
+                _ => FileEncodings.Parse<AudioEncoding>(spec.Encoding!, EncodingKind.Audio),
+            };
+            var task = spec.Task == 35 ? SpeechTask.ThirtyFive : SpeechTask.Twelve;
+            IByteDataset train = new SpeechCommandsDataset(spec.Data, "train", task, audio, spec.AudioAugmentationPolicy, spec.Seed);
+            IByteDataset test = new SpeechCommandsDataset(spec.Data, "test", task, audio, null, spec.Seed);
+            // The clips are stored word by word: a limit takes clips spread over every class, not the first words.
+            if (spec.TrainLimit is { } tl) train = new SpreadSamples(train, tl);
+            if (spec.TestLimit is { } el) test = new SpreadSamples(test, el);
+            return new RunData(train, test, new TrainedEncodings([new TrainedPart(null, [audio])]), []);
+        }
+        if (encoding is not null && encoding.Kind != EncodingKind.File)
+            throw new ByteFormerException($"{spec.Data}: an encoding applies to Fashion-MNIST and Speech Commands folders; other folders' files are used as they are");
+        var trainDir = Path.Combine(spec.Data, "train");
+        if (!Directory.Exists(trainDir)) throw new ByteFormerException($"{spec.Data} has no train/ folder (expected {spec.Data}/train/<class>/<files>)");
+        var trainSet = new FolderDataset(trainDir, byteBudget);
+        var testDir = Path.Combine(spec.Data, "test");
+        var testSet = Directory.Exists(testDir) ? new FolderDataset(testDir, byteBudget, trainSet.ClassNames) : null;
+        return new RunData(trainSet, testSet, TrainedEncodings.None,
+            new[] { trainSet.SkipSummary, testSet?.SkipSummary }.OfType<string>().ToList());
+    }
+
+    /// <summary>
+    /// The data <paramref name="data"/> names, in <paramref name="model"/>'s label space, made in the model's own
+    /// encoding unless <paramref name="encoding"/> says another: "fashion-mnist" (its test set, encoded in memory),
+    /// a Speech Commands folder (the split's clips), or a folder of <c>class/files</c>, used as they are. A model
+    /// trained on several data sets takes the set's own encoding, found by the set's name, else by kind.
+    /// </summary>
+    /// <param name="data">"fashion-mnist" or a folder.</param>
+    /// <param name="model">The model to evaluate.</param>
+    /// <param name="encoding">An encoding name, or null for the one the model was trained on.</param>
+    /// <param name="split">For a Speech Commands folder: test, validation or train.</param>
+    /// <param name="limit">Only this many samples: Fashion-MNIST's first, or spread over every class of a folder.</param>
+    /// <param name="fashionMnistRoot">Where Debian's dataset-fashion-mnist is.</param>
+    /// <exception cref="ByteFormerException">No encoding can be chosen, or the data's classes are not the model's.</exception>
+    public static EvaluationData OpenEvaluation(string data, LoadedModel model, string? encoding = null, string split = "test",
+        int? limit = null, string fashionMnistRoot = FashionMnist.DefaultRoot)
+    {
+        if (limit is < 1) throw new ByteFormerException($"a sample limit must be at least 1, got {limit}");
+        IByteDataset dataset;
+        SpeechCommandsDataset? speech = null;
+        var notes = new List<string>();
+        if (IsFashionMnist(data))
+        {
+            // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.
+            var image = EncodingFor<ImageEncoding>(model, encoding, EncodingKind.Image, RunSpec.FashionMnistName);
+            var test = new EncodedImageDataset(FashionMnist.Load("test", fashionMnistRoot), image, null, 0, "fashion-mnist test");
+            dataset = RelabeledDataset.InLabelSpace(test, model.Labels)
+                      ?? throw new ByteFormerException($"{model.Source}: its classes are not Fashion-MNIST's");
+            // Fashion-MNIST's test set is in no class order, so its first N are a fair sample.
+            if (limit is { } n) dataset = new FirstSamples(dataset, n);
+            return new EvaluationData(dataset, null, notes);
+        }
+        if (IsSpeech(data))
+        {
+            // Clips are encoded as the model was trained (its metadata says how), without augmentation.
+            var audio = EncodingFor<AudioEncoding>(model, encoding, EncodingKind.Audio, PartName(data));
+            var task = model.Labels.Any(l => l == SpeechCommandsWords.Unknown || l.EndsWith("/" + SpeechCommandsWords.Unknown, StringComparison.Ordinal))
+                ? SpeechTask.Twelve : SpeechTask.ThirtyFive;
+            speech = new SpeechCommandsDataset(data, split, task, audio, null, 0);
+            dataset = RelabeledDataset.InLabelSpace(speech, model.Labels)
+                      ?? throw new ByteFormerException($"{data}: its classes ({string.Join(", ", speech.ClassNames.Take(5))}, …) are not the model's ({string.Join(", ", model.Labels.Take(5))}, …)");
+        }
+        else
+        {
+            var folder = new FolderDataset(data, model.Model.ByteBudget, model.Labels);
+            if (folder.SkipSummary is { } skipped) notes.Add(skipped);
+            dataset = folder;
+        }
+        // Folders and Speech Commands are stored class by class, so N files spread over all of them.
+        if (limit is { } count) dataset = new SpreadSamples(dataset, count);
+        return new EvaluationData(dataset, speech, notes);
+    }
+
+    private static T EncodingFor<T>(LoadedModel model, string? given, EncodingKind kind, string dataName) where T : class, IFileEncoding
+    {
+        if (given is not null) return FileEncodings.Parse<T>(given, kind);
+        var trained = model.Contract.Encodings;
+        if (trained.IsEmpty)
+            throw new ByteFormerException($"{model.Source} does not say which encoding it was trained on: name one");
+        return trained.For(kind, dataName) as T
+               ?? throw new ByteFormerException($"{model.Source} was trained on {trained}: name the encoding of {FileEncodings.Plural(kind)} to make");
+    }
+}

@@ -1,0 +1,133 @@
+using ByteFormer.Bytes;
+using ByteFormer.Data;
+using ByteFormer.Data.Speech;
+
+namespace ByteFormer.Runs;
+
+/// <summary>Augmentation before encoding.</summary>
+public enum AugmentationLevel
+{
+    /// <summary>The reference's: images crop, flip and random erasing; audio background noise, shift and mixup.</summary>
+    Full,
+    /// <summary>Images crop and flip; audio a fifth of the noise and no mixup (whose soft targets slow short runs).</summary>
+    Light,
+    /// <summary>No augmentation.</summary>
+    None,
+}
+
+/// <summary>
+/// What a training run trains on, and how its bytes are made: the data source (Fashion-MNIST, a Speech Commands
+/// folder, a folder of files, or several joined), its encoding, limits, augmentation and byte transforms. Stored as
+/// the run folder's data.json (<see cref="RunFolder"/>), so a resumed run needs no data options; the field names
+/// are those of runs written before this type existed, so those runs resume too.
+/// </summary>
+public sealed record RunSpec
+{
+    /// <summary>"fashion-mnist", or a folder (a Speech Commands set, or <c>train/&lt;class&gt;/*</c>); the first of <see cref="JoinData"/> when joined.</summary>
+    public required string Data { get; init; }
+
+    /// <summary>The encoding name (<see cref="Codecs.FileEncodings.Parse"/>); for Fashion-MNIST several, comma-separated, for a mixture. Null for files as they are.</summary>
+    public string? Encoding { get; init; }
+
+    /// <summary>Where Debian's dataset-fashion-mnist is.</summary>
+    public string Source { get; init; } = FashionMnist.DefaultRoot;
+
+    /// <summary>Use only this many training samples (Fashion-MNIST's first; for Speech Commands spread over every class).</summary>
+    public int? TrainLimit { get; init; }
+
+    /// <summary>Use only this many test samples, as <see cref="TrainLimit"/>.</summary>
+    public int? TestLimit { get; init; }
+
+    /// <summary>Runs written before <see cref="Augmentation"/> existed: true meant full augmentation.</summary>
+    public bool Augment { get; init; } = true;
+
+    /// <summary>Seeds data order, augmentation and initial weights.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>"full", "light" or "none" (<see cref="AugmentationLevel"/>); null: as <see cref="Augment"/> says.</summary>
+    public string? Augmentation { get; init; }
+
+    /// <summary>Speech Commands: 12 classes (10 commands, unknown, silence) or 35.</summary>
+    public int Task { get; init; } = 12;
+
+    /// <summary>The privacy camera: keep this fraction of byte positions (fixed), drop the rest.</summary>
+    public double? KeepFraction { get; init; }
+
+    /// <summary>A byte-order change: reverse, random, cyclic-half, stride:S or window:W.</summary>
+    public string? ShuffleBytes { get; init; }
+
+    /// <summary>Uniform byte noise in [−W, W], mod 256, before any permutation.</summary>
+    public int? NoiseWidth { get; init; }
+
+    /// <summary>The key file's full path (or "reference" for CoreNet's table): the run names its key, never holds it.</summary>
+    public string? PermutationKey { get; init; }
+
+    /// <summary>Several data sets trained as one model (classes named <c>set/class</c>); null for one.</summary>
+    public string[]? JoinData { get; init; }
+
+    /// <summary>One encoding per entry of <see cref="JoinData"/> (null for files as they are).</summary>
+    public string?[]? JoinEncodings { get; init; }
+
+    /// <summary>Audio: play each training clip at a random speed in [1 − R, 1 + R].</summary>
+    public double? SpeedPerturb { get; init; }
+
+    /// <summary>The name by which the Fashion-MNIST data set is asked for.</summary>
+    public const string FashionMnistName = "fashion-mnist";
+
+    /// <summary>The augmentation level.</summary>
+    /// <exception cref="ByteFormerException">An unknown name.</exception>
+    public AugmentationLevel Level => (Augmentation ?? (Augment ? "full" : "none")) switch
+    {
+        "full" => AugmentationLevel.Full,
+        "light" => AugmentationLevel.Light,
+        "none" => AugmentationLevel.None,
+        var other => throw new ByteFormerException($"unknown augmentation '{other}' (expected full, light or none)"),
+    };
+
+    /// <summary>The image augmentation of <see cref="Level"/>, or null for none.</summary>
+    public ImageAugmentation? ImageAugmentationPolicy => Level switch
+    {
+        AugmentationLevel.Full => new ImageAugmentation(),
+        AugmentationLevel.Light => ImageAugmentation.Light,
+        _ => null,
+    };
+
+    /// <summary>The audio augmentation of <see cref="Level"/> (with <see cref="SpeedPerturb"/>), or null for none.</summary>
+    public AudioAugmentation? AudioAugmentationPolicy => Level switch
+    {
+        AugmentationLevel.Full => new AudioAugmentation(SpeedRange: SpeedPerturb ?? 0),
+        AugmentationLevel.Light => new AudioAugmentation(NoiseMaxGain: 0.1, Mixup: false, SpeedRange: SpeedPerturb ?? 0),
+        _ => null,
+    };
+
+    /// <summary>The run's byte transforms (none by default); a permutation loads its key file.</summary>
+    public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
+        PermutationKey is null ? null : BytePermutation.Load(PermutationKey));
+
+    /// <summary>True when the run trains one model on several data sets.</summary>
+    public bool IsJoined => JoinData is { Length: > 1 };
+
+    /// <summary>The data sets, one spec each: this one alone, or one per joined set.</summary>
+    public IReadOnlyList<RunSpec> Parts() => IsJoined
+        ? JoinData!.Select((d, i) => this with { Data = d, Encoding = JoinEncodings?[i], JoinData = null, JoinEncodings = null }).ToList()
+        : [this];
+
+    /// <summary>Checks what can be checked before any data is read.</summary>
+    /// <exception cref="ByteFormerException">Naming the first field that cannot work.</exception>
+    public RunSpec Validate()
+    {
+        _ = Level;
+        if (IsJoined && JoinEncodings?.Length != JoinData!.Length)
+            throw new ByteFormerException($"{JoinData!.Length} data sets to join need {JoinData.Length} encodings, one each");
+        if (Task is not (12 or 35)) throw new ByteFormerException($"a Speech Commands task has 12 or 35 classes, not {Task}");
+        if (TrainLimit is < 1 || TestLimit is < 1) throw new ByteFormerException("a sample limit must be at least 1");
+        if (SpeedPerturb is { } r)
+        {
+            if (r is <= 0 or >= 0.5 || AudioAugmentationPolicy is null)
+                throw new ByteFormerException("speed perturbation takes R in (0, 0.5) and goes with light or full augmentation");
+            if (!Parts().Any(p => Directory.Exists(p.Data) && SpeechCommandsDataset.IsSpeechCommands(p.Data)))
+                throw new ByteFormerException("speed perturbation is for audio: it needs a Speech Commands folder among the data sets");
+        }
+        return this;
+    }
+}
