@@ -5,6 +5,9 @@ namespace ByteFormer;
 /// <summary>Runs a command-line tool from a Debian package, feeding standard input and returning standard output.</summary>
 public static class ExternalTool
 {
+    /// <summary>Standard output of <paramref name="tool"/> run with <paramref name="arguments"/>, given <paramref name="input"/> (may be null)
+    /// on standard input; <paramref name="package"/> is named when the tool is missing, and the tool is killed after
+    /// <paramref name="timeoutMs"/> ms.</summary>
     /// <exception cref="ByteFormerException">The tool is missing (naming its package) or failed.</exception>
     public static byte[] Run(string tool, string package, string arguments, byte[]? input = null, int timeoutMs = 60_000)
     {

@@ -8,6 +8,11 @@ using static TorchSharp.torch;
 namespace ByteFormer.Benchmarking;
 
 /// <summary>One measured case.</summary>
+/// <param name="Name">The case, e.g. <c>forward_1000B_batch8</c>: what is timed, the input length and the batch.</param>
+/// <param name="SamplesPerS">Measured samples per second.</param>
+/// <param name="GflopPerSample">The reference's work per sample (<see cref="FlopCount"/>), in GFLOP.</param>
+/// <param name="EffectiveFractionOfPeak">Samples/s × GFLOP per sample / the GEMM speed.</param>
+/// <param name="Note">How the case differs from the default setting; empty for none.</param>
 public sealed record BenchCase(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("samples_per_s")] double SamplesPerS,
@@ -16,6 +21,14 @@ public sealed record BenchCase(
     [property: JsonPropertyName("note")] string Note = "");
 
 /// <summary>What <see cref="Throughput.Run"/> measured, in one run on this machine.</summary>
+/// <param name="Date">When the run ended, in UTC.</param>
+/// <param name="Machine">Core count and CPU model.</param>
+/// <param name="Threads">libtorch's intra-op threads during the run.</param>
+/// <param name="GemmPeakGflops">fp32 GEMM speed in GFLOP/s, the limit every fraction is taken of.</param>
+/// <param name="Cases">The built-in cases, in the order they ran.</param>
+/// <param name="PeakRssMb">Peak resident memory of the process, in MB.</param>
+/// <param name="RssGrowthMbPer1000Steps">Resident memory growth of the nano training loop, in MB per 1000 steps.</param>
+/// <param name="Extra">The caller's figures by name: those measured before the run, then the extra cases'.</param>
 public sealed record BenchReport(
     [property: JsonPropertyName("date")] DateTime Date,
     [property: JsonPropertyName("machine")] string Machine,

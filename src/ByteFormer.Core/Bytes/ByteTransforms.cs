@@ -22,17 +22,22 @@ public interface IByteTransform
 /// </summary>
 public sealed record RandomUniformNoise : IByteTransform
 {
+    /// <summary>Noise in [<paramref name="low"/>, <paramref name="high"/>], both inclusive; throws <see cref="ByteFormerException"/> unless -255 ≤ low ≤ high ≤ 255.</summary>
     public RandomUniformNoise(int low, int high)
     {
         if (low > high || low < -255 || high > 255) throw new ByteFormerException($"noise range [{low}, {high}] must have low ≤ high within ±255");
         (Low, High) = (low, high);
     }
 
+    /// <summary>Smallest value added (inclusive).</summary>
     public int Low { get; }
+    /// <summary>Largest value added (inclusive).</summary>
     public int High { get; }
 
+    /// <summary><c>noise:LOW:HIGH</c>.</summary>
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"noise:{Low}:{High}");
 
+    /// <summary>A new array: each byte plus its own draw from <paramref name="random"/>, modulo 256.</summary>
     public byte[] Apply(byte[] bytes, Random random)
     {
         var result = new byte[bytes.Length];
@@ -51,6 +56,7 @@ public sealed class MaskPositions : IByteTransform
 {
     private readonly ConcurrentDictionary<int, int[]> keptByLength = new();
 
+    /// <summary>Keeps <paramref name="keepFraction"/> of the positions, in (0, 1] (else <see cref="ByteFormerException"/>); <paramref name="seed"/> picks which.</summary>
     public MaskPositions(double keepFraction, int seed = DefaultSeed)
     {
         if (!(keepFraction is > 0 and <= 1)) throw new ByteFormerException($"keep fraction must be in (0, 1], got {keepFraction}");
@@ -61,8 +67,11 @@ public sealed class MaskPositions : IByteTransform
     /// <summary>The reference's generator seed.</summary>
     public const int DefaultSeed = 2147483647;
 
+    /// <summary>Share of positions kept: floor(fraction · length), at least one.</summary>
     public double KeepFraction { get; }
+    /// <summary>Seed of the kept subset, mixed with the length; not part of <see cref="Spec"/>.</summary>
     public int Seed { get; }
+    /// <summary><c>keep:FRACTION</c>.</summary>
     public string Spec => string.Create(CultureInfo.InvariantCulture, $"keep:{KeepFraction}");
 
     /// <summary>The positions kept in a sequence of <paramref name="length"/> bytes, ascending.</summary>
@@ -76,6 +85,7 @@ public sealed class MaskPositions : IByteTransform
         return kept;
     });
 
+    /// <summary>The bytes at <see cref="KeptPositions"/> of their length, in order; <paramref name="random"/> is not used.</summary>
     public byte[] Apply(byte[] bytes, Random random)
     {
         if (bytes.Length == 0) return bytes;
@@ -111,6 +121,8 @@ public sealed class ShuffleBytes : IByteTransform
 {
     private readonly int[]? windowOrder;
 
+    /// <summary>Reorders by <paramref name="mode"/>. <paramref name="size"/> is the stride s or window w (at least 2; ignored by the other
+    /// modes); <paramref name="seed"/> fixes the window permutation. Throws <see cref="ByteFormerException"/> for a stride or window under 2.</summary>
     public ShuffleBytes(ShuffleMode mode, int size = 0, int seed = MaskPositions.DefaultSeed)
     {
         if (mode is ShuffleMode.Stride or ShuffleMode.Window && size < 2)
@@ -124,11 +136,15 @@ public sealed class ShuffleBytes : IByteTransform
         }
     }
 
+    /// <summary>How the bytes are reordered.</summary>
     public ShuffleMode Mode { get; }
+    /// <summary>Stride s or window w; 0 for the modes that take no size.</summary>
     public int Size { get; }
 
+    /// <summary><c>shuffle:MODE</c>, or <c>shuffle:MODE:SIZE</c> for stride and window.</summary>
     public string Spec => Size > 0 ? $"shuffle:{Name(Mode)}:{Size}" : $"shuffle:{Name(Mode)}";
 
+    /// <summary>The mode's name in specs: reverse, random, cyclic-half, stride or window.</summary>
     public static string Name(ShuffleMode mode) => mode switch
     {
         ShuffleMode.Reverse => "reverse",
@@ -138,6 +154,7 @@ public sealed class ShuffleBytes : IByteTransform
         _ => "window",
     };
 
+    /// <summary>The mode named <paramref name="name"/> (as <see cref="Name"/> writes it); throws <see cref="ByteFormerException"/> for any other.</summary>
     public static ShuffleMode ParseMode(string name) => name switch
     {
         "reverse" => ShuffleMode.Reverse,
@@ -148,6 +165,7 @@ public sealed class ShuffleBytes : IByteTransform
         _ => throw new ByteFormerException($"unknown shuffle mode '{name}' (expected reverse, random, cyclic-half, stride:S or window:W)"),
     };
 
+    /// <summary>A new array of the same length, reordered; <paramref name="random"/> is used only by <see cref="ShuffleMode.Random"/>.</summary>
     public byte[] Apply(byte[] bytes, Random random)
     {
         var n = bytes.Length;

@@ -5,6 +5,7 @@ namespace ByteFormer.Codecs;
 /// <summary>Uncompressed Windows BMP: 8-bit with a gray palette for gray images, 24-bit BGR for RGB; rows bottom-up, padded to 4 bytes.</summary>
 public static class BmpEncoder
 {
+    /// <summary>The BMP file of <paramref name="image"/> (72 dpi); its length depends only on the image size.</summary>
     public static byte[] Encode(PixelImage image)
     {
         int bits = image.Channels == 3 ? 24 : 8;

@@ -13,6 +13,7 @@ public static class PngEncoder
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
 
+    /// <summary>The PNG file of <paramref name="image"/> (IHDR, one IDAT, IEND); <paramref name="compress"/> as above.</summary>
     public static byte[] Encode(PixelImage image, bool compress)
     {
         int stride = image.Width * image.Channels;

@@ -5,6 +5,8 @@ namespace ByteFormer.Codecs;
 /// <summary>JPEG and WebP through SkiaSharp (libjpeg-turbo, libwebp). Gray images stay gray.</summary>
 public static class SkiaEncoder
 {
+    /// <summary>The file of <paramref name="image"/> in <paramref name="format"/> (JPEG or WebP) at <paramref name="quality"/> (0–100);
+    /// throws <see cref="CodecException"/> when SkiaSharp cannot encode it.</summary>
     public static byte[] Encode(PixelImage image, SKEncodedImageFormat format, int quality)
     {
         var colorType = image.Channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888;

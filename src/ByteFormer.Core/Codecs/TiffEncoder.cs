@@ -9,6 +9,7 @@ namespace ByteFormer.Codecs;
 /// </summary>
 public static class TiffEncoder
 {
+    /// <summary>The TIFF file of <paramref name="image"/>: 8-byte header, IFD, and the HWC pixels unchanged; its length depends only on the image size.</summary>
     public static byte[] Encode(PixelImage image)
     {
         const int tagCount = 10;

@@ -6,6 +6,9 @@ using ByteFormer.Codecs;
 namespace ByteFormer.Data;
 
 /// <summary>Labelled images in memory.</summary>
+/// <param name="Images">The images, in the dataset's order.</param>
+/// <param name="Labels">Class index of each image, into <paramref name="ClassNames"/>.</param>
+/// <param name="ClassNames">Name of each class, in label order.</param>
 public sealed record LabeledImages(IReadOnlyList<PixelImage> Images, int[] Labels, IReadOnlyList<string> ClassNames);
 
 /// <summary>
@@ -14,11 +17,13 @@ public sealed record LabeledImages(IReadOnlyList<PixelImage> Images, int[] Label
 /// </summary>
 public static class FashionMnist
 {
+    /// <summary>Where Debian's package installs the files.</summary>
     public const string DefaultRoot = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>Image size: 28×28, one gray channel.</summary>
     public const int Height = 28, Width = 28;
 
+    /// <summary>The ten class names, in label order (label i is ClassNames[i]).</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
         ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"];
 

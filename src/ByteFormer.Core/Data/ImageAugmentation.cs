@@ -7,13 +7,18 @@ namespace ByteFormer.Data;
 /// after zero padding, horizontal flip, random erasing with value 0 (torchvision's defaults: area 2–33%,
 /// aspect 0.3–3.3). Each sample draws from its own seeded generator, so an epoch is reproducible.
 /// </summary>
+/// <param name="CropPadding">Zero padding p on each side before the crop: the image shifts by up to ±p pixels each way; 0 turns cropping off.</param>
+/// <param name="FlipProbability">Chance of a horizontal flip.</param>
+/// <param name="EraseProbability">Chance of random erasing (one rectangle set to 0).</param>
 public sealed record ImageAugmentation(int CropPadding = 2, double FlipProbability = 0.5, double EraseProbability = 0.25)
 {
+    /// <summary>No augmentation: <see cref="Apply"/> returns a copy of the image.</summary>
     public static ImageAugmentation None { get; } = new(0, 0, 0);
 
     /// <summary>Crop and flip without random erasing: for short budgets, where erasing costs more accuracy than it buys.</summary>
     public static ImageAugmentation Light { get; } = new(EraseProbability: 0);
 
+    /// <summary>A new augmented image of the same size; every random choice comes from <paramref name="rng"/>.</summary>
     public PixelImage Apply(PixelImage image, Random rng)
     {
         int w = image.Width, h = image.Height, c = image.Channels;

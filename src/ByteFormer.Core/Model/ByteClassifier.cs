@@ -10,6 +10,7 @@ namespace ByteFormer.Model;
 /// </summary>
 public abstract class ByteClassifier : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Passes <paramref name="name"/> to TorchSharp as the module's name.</summary>
     protected ByteClassifier(string name) : base(name) { }
 
     /// <summary>The name model files and checkpoints store: "byteformer" or "pixel-vit".</summary>

@@ -46,11 +46,17 @@ public sealed record ByteFormerConfig
     [JsonPropertyName("activation")] public string Activation { get; init; } = "gelu";
 
     // ---- get_configuration(mode) ---------------------------------------------------------------------
+    /// <summary>Token width C: embedding, Conv1d channels and every block's width.</summary>
     [JsonPropertyName("embed_dim")] public int EmbedDim { get; init; } = 192;
+    /// <summary>Number of transformer blocks L; the per-layer lists have this many entries.</summary>
     [JsonPropertyName("n_transformer_layers")] public int NTransformerLayers { get; init; } = 12;
+    /// <summary>Attention heads per block; must divide <see cref="EmbedDim"/>.</summary>
     [JsonPropertyName("n_attn_heads")] public int NAttnHeads { get; init; } = 3;
+    /// <summary>Hidden width F of each block's feed-forward network.</summary>
     [JsonPropertyName("ffn_dim")] public int FfnDim { get; init; } = 768;
+    /// <summary>Dropout on the attention weights, in [0, 1); applied only in training.</summary>
     [JsonPropertyName("attn_dropout")] public double AttnDropout { get; init; }
+    /// <summary>Dropout after the feed-forward network's GELU, in [0, 1).</summary>
     [JsonPropertyName("ffn_dropout")] public double FfnDropout { get; init; }
 
     // ---- ours ----------------------------------------------------------------------------------------
@@ -176,8 +182,16 @@ public sealed record ByteFormerConfig
 }
 
 /// <summary>Parameters of each part of the network.</summary>
+/// <param name="Embedding">The byte embedding, 257 × C.</param>
+/// <param name="TokenReduction">The Conv1d, C × C × k (no bias).</param>
+/// <param name="PositionalTable">The learned positions, max_num_tokens × C.</param>
+/// <param name="Blocks">All transformer blocks: LayerNorms, attention and feed-forward.</param>
+/// <param name="TokenMerging">All token-merging steps: Linear(2C, C) and LayerNorm each.</param>
+/// <param name="FinalNorm">The final LayerNorm, 2C.</param>
+/// <param name="Classifier">The linear head, (C + 1) × n_classes.</param>
 public sealed record ParameterCounts(long Embedding, long TokenReduction, long PositionalTable, long Blocks,
     long TokenMerging, long FinalNorm, long Classifier)
 {
+    /// <summary>All parameters: the sum of the parts.</summary>
     public long Total => Embedding + TokenReduction + PositionalTable + Blocks + TokenMerging + FinalNorm + Classifier;
 }

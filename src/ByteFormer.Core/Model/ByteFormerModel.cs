@@ -25,8 +25,11 @@ public sealed class ByteFormerModel : ByteClassifier
     /// <summary>The configuration this network was built from.</summary>
     public ByteFormerConfig Config { get; }
 
+    /// <summary>Always "byteformer".</summary>
     public override string Architecture => "byteformer";
+    /// <summary><see cref="ByteFormerConfig.NClasses"/>.</summary>
     public override int NClasses => Config.NClasses;
+    /// <summary>The Conv1d kernel: the fewest bytes that make one token.</summary>
     public override int MinimumBytes => Config.ConvKernelSize;
 
     /// <summary>(max_num_tokens - 1) · stride + kernel: the bytes the positional table covers.</summary>
@@ -35,7 +38,9 @@ public sealed class ByteFormerModel : ByteClassifier
     /// <summary>CoreNet semantics lets padding change logits (byteformer.md §1.8).</summary>
     public override bool PaddingChangesLogits => Config.Semantics == AttentionSemantics.Corenet;
 
+    /// <summary><see cref="ByteFormerConfig.ToJson"/> of <see cref="Config"/>.</summary>
     public override string ConfigJson() => Config.ToJson();
+    /// <summary>A freshly initialised <see cref="ByteFormerModel"/> of <see cref="Config"/>.</summary>
     public override ByteClassifier CreateSibling() => new ByteFormerModel(Config);
 
     /// <summary>Receives named intermediates (CoreNet fixture names) during forward; null in normal use.</summary>
@@ -183,12 +188,14 @@ public sealed class ByteFormerModel : ByteClassifier
         cachedTable = null;
     }
 
+    /// <summary>Training mode when <paramref name="on"/>, else eval mode; drops the cached look-up table first.</summary>
     public override void train(bool on = true)
     {
         InvalidateCaches();
         base.train(on);
     }
 
+    /// <summary>Frees the cached look-up table with the module's tensors.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing) InvalidateCaches();

@@ -17,6 +17,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private readonly int headDim;
     private readonly double attnDropout;
 
+    /// <summary>Builds <c>qkv_proj</c> Linear(C, 3C) and <c>out_proj</c> Linear(C, C), Xavier-initialised as CoreNet's.</summary>
     public MultiHeadAttention(ByteFormerConfig config) : base(nameof(MultiHeadAttention))
     {
         heads = config.NAttnHeads;
@@ -29,6 +30,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         Init.XavierLinear(out_proj);
     }
 
+    /// <summary>Unmasked self-attention over windows [b, n, C], giving [b, n, C].</summary>
     public override Tensor forward(Tensor x) => Forward(x, null);
 
     /// <summary>Self-attention over each row of <paramref name="x"/> [b, n, C].</summary>

@@ -14,14 +14,23 @@ namespace ByteFormer.Model;
 /// </summary>
 public sealed record PixelVitConfig
 {
+    /// <summary>Image height H in pixels; a multiple of <see cref="PatchSize"/>.</summary>
     [JsonPropertyName("height")] public int Height { get; init; } = 28;
+    /// <summary>Image width W in pixels; a multiple of <see cref="PatchSize"/>.</summary>
     [JsonPropertyName("width")] public int Width { get; init; } = 28;
+    /// <summary>Bytes per pixel: 1 gray, 3 RGB.</summary>
     [JsonPropertyName("channels")] public int Channels { get; init; } = 1;
+    /// <summary>Side P of the square patches, in pixels.</summary>
     [JsonPropertyName("patch_size")] public int PatchSize { get; init; } = 4;
+    /// <summary>Token width C; must be a multiple of <see cref="NAttnHeads"/>.</summary>
     [JsonPropertyName("embed_dim")] public int EmbedDim { get; init; } = 128;
+    /// <summary>Number of transformer blocks.</summary>
     [JsonPropertyName("n_transformer_layers")] public int NTransformerLayers { get; init; } = 6;
+    /// <summary>Attention heads per block.</summary>
     [JsonPropertyName("n_attn_heads")] public int NAttnHeads { get; init; } = 2;
+    /// <summary>Hidden width of each block's MLP.</summary>
     [JsonPropertyName("ffn_dim")] public int FfnDim { get; init; } = 512;
+    /// <summary>Number of classes (the logits' width).</summary>
     [JsonPropertyName("n_classes")] public int NClasses { get; init; } = 10;
 
     /// <summary>Bytes per image: H·W·C.</summary>
@@ -54,8 +63,10 @@ public sealed record PixelVitConfig
 
     private static readonly JsonSerializerOptions Json = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
+    /// <summary>As JSON (the snake_case names above).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Parses <see cref="ToJson"/>'s output and validates it; throws <see cref="JsonException"/> if unreadable.</summary>
     public static PixelVitConfig FromJson(string json) =>
         (JsonSerializer.Deserialize<PixelVitConfig>(json, Json) ?? throw new JsonException("empty configuration")).Validate();
 }
@@ -73,8 +84,10 @@ public sealed class PixelVisionTransformer : ByteClassifier
     private readonly LayerNorm norm;
     private readonly Linear classifier;
 
+    /// <summary>The configuration this network was built from.</summary>
     public PixelVitConfig Config { get; }
 
+    /// <summary>Builds a freshly initialised network: Xavier-uniform linears, positions truncated-normal with std 0.02.</summary>
     public PixelVisionTransformer(PixelVitConfig config) : base(nameof(PixelVisionTransformer))
     {
         Config = config.Validate();
@@ -90,13 +103,20 @@ public sealed class PixelVisionTransformer : ByteClassifier
         RegisterComponents();
     }
 
+    /// <summary>Always "pixel-vit".</summary>
     public override string Architecture => "pixel-vit";
+    /// <summary><see cref="PixelVitConfig.NClasses"/>.</summary>
     public override int NClasses => Config.NClasses;
+    /// <summary>One whole image, H·W·C bytes.</summary>
     public override int MinimumBytes => Config.ImageBytes;
+    /// <summary>One whole image, H·W·C bytes; later bytes are not read.</summary>
     public override long ByteBudget => Config.ImageBytes;
+    /// <summary><see cref="PixelVitConfig.ToJson"/> of <see cref="Config"/>.</summary>
     public override string ConfigJson() => Config.ToJson();
+    /// <summary>A freshly initialised <see cref="PixelVisionTransformer"/> of <see cref="Config"/>.</summary>
     public override ByteClassifier CreateSibling() => new PixelVisionTransformer(Config);
 
+    /// <summary>Logits [B, n_classes] for byte values [B, N] (int64, N ≥ H·W·C); the first H·W·C bytes are the pixels, and padding (-1) reads as black.</summary>
     public override Tensor forward(Tensor tokens)
     {
         if (tokens.dim() != 2)

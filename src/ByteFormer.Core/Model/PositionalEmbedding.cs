@@ -13,6 +13,7 @@ public sealed class PositionalEmbedding : nn.Module<long, Tensor>
 {
     private readonly LearnedPositionTable pos_embed;
 
+    /// <summary>A table of <see cref="ByteFormerConfig.MaxNumTokens"/> rows of width <see cref="ByteFormerConfig.EmbedDim"/>.</summary>
     public PositionalEmbedding(ByteFormerConfig config) : base(nameof(PositionalEmbedding))
     {
         pos_embed = new LearnedPositionTable(config.MaxNumTokens, config.EmbedDim);
@@ -31,6 +32,7 @@ public sealed class LearnedPositionTable : nn.Module<long, Tensor>
 {
     private readonly Parameter pos_embed;
 
+    /// <summary>The parameter [1, 1, <paramref name="rows"/>, <paramref name="dim"/>], truncated-normal with std dim^-0.5.</summary>
     public LearnedPositionTable(int rows, int dim) : base(nameof(LearnedPositionTable))
     {
         pos_embed = nn.Parameter(empty(1, 1, rows, dim));
@@ -38,7 +40,9 @@ public sealed class LearnedPositionTable : nn.Module<long, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The table holds this many positions.</summary>
     public long Rows => pos_embed.shape[2];
 
+    /// <summary>Rows 0..n-1 as [n, C] (a view of the parameter).</summary>
     public override Tensor forward(long n) => pos_embed[0, 0].narrow(0, 0, n);
 }

@@ -18,6 +18,8 @@ public sealed class ReferenceLayerNorm : nn.Module<Tensor, Tensor>
     private readonly long features;
     private readonly bool channelFirstQuirk;
 
+    /// <summary>LayerNorm of width <paramref name="features"/> (weight ones, bias zeros); <paramref name="channelFirstQuirk"/>
+    /// turns on CoreNet's channel-first branch (true only in <see cref="AttentionSemantics.Corenet"/>).</summary>
     public ReferenceLayerNorm(long features, bool channelFirstQuirk) : base(nameof(ReferenceLayerNorm))
     {
         this.features = features;
@@ -30,6 +32,7 @@ public sealed class ReferenceLayerNorm : nn.Module<Tensor, Tensor>
     /// <summary>Whether <paramref name="x"/> takes CoreNet's channel-first branch.</summary>
     public bool TakesChannelFirstBranch(Tensor x) => channelFirstQuirk && x.dim() > 2 && x.shape[1] == features;
 
+    /// <summary>Normalises <paramref name="x"/> [..., C] over its last axis, or over axis 1 where <see cref="TakesChannelFirstBranch"/>; same shape out.</summary>
     public override Tensor forward(Tensor x)
     {
         if (!TakesChannelFirstBranch(x))

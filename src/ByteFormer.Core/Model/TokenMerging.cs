@@ -14,6 +14,7 @@ public sealed class TokenMerging : nn.Module<Tensor, Tensor>
     private readonly Linear reduction;
     private readonly ReferenceLayerNorm norm;
 
+    /// <summary>Builds <c>reduction</c> (Xavier-initialised) and <c>norm</c> for width <see cref="ByteFormerConfig.EmbedDim"/>.</summary>
     public TokenMerging(ByteFormerConfig config) : base(nameof(TokenMerging))
     {
         reduction = nn.Linear(2L * config.EmbedDim, config.EmbedDim, hasBias: false);
@@ -22,6 +23,7 @@ public sealed class TokenMerging : nn.Module<Tensor, Tensor>
         Init.XavierLinear(reduction);
     }
 
+    /// <summary>Merges tokens [B, N, C] into [B, ceil(N/2), C], with no padding masked.</summary>
     public override Tensor forward(Tensor x) => Forward(x, null).Merged;
 
     /// <summary>Merges tokens [B, N, C] into [B, ceil(N/2), C].</summary>

@@ -20,6 +20,7 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
     private readonly double dropPath;
     private readonly AttentionSemantics semantics;
 
+    /// <summary>Block number <paramref name="layer"/> of <paramref name="config"/>, with that layer's window size, shift and drop-path rate.</summary>
     public WindowedTransformerBlock(ByteFormerConfig config, int layer) : base(nameof(WindowedTransformerBlock))
     {
         window = config.WindowSize(layer);
@@ -31,6 +32,7 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Runs the block on tokens [B, N, C] with nothing masked, giving [B, N, C].</summary>
     public override Tensor forward(Tensor x) => Forward(x, null, null, "");
 
     /// <summary>Runs the block.</summary>
@@ -80,6 +82,7 @@ public sealed class PreNormAttention : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "1")] private readonly MultiHeadAttention attention;
     [ComponentName(Name = "2")] private readonly Dropout dropout;
 
+    /// <summary>LayerNorm, attention and residual dropout (<see cref="ByteFormerConfig.Dropout"/>) of width <see cref="ByteFormerConfig.EmbedDim"/>.</summary>
     public PreNormAttention(ByteFormerConfig config) : base("pre_norm_mha")
     {
         norm = new ReferenceLayerNorm(config.EmbedDim, config.Semantics == AttentionSemantics.Corenet);
@@ -88,8 +91,14 @@ public sealed class PreNormAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The attention branch of windows [b, n, C] with nothing masked, giving [b, n, C] (no residual).</summary>
     public override Tensor forward(Tensor x) => Forward(x, null, null, "");
 
+    /// <summary>LayerNorm, attention and dropout of windows [b, n, C], giving [b, n, C] (the caller adds the residual).</summary>
+    /// <param name="x">Windows [b, n, C].</param>
+    /// <param name="mask">Boolean [b or 1, 1, n, n], true where a query may attend to a key; null attends everywhere.</param>
+    /// <param name="tap">Receives <c>{name}.norm1_out</c> and <c>{name}.mha_out</c>; null in normal use.</param>
+    /// <param name="name">Prefix of the tapped names, e.g. "block_0".</param>
     public Tensor Forward(Tensor x, Tensor? mask, Action<string, Tensor>? tap, string name)
     {
         var normed = norm.call(x);
@@ -110,6 +119,7 @@ public sealed class PreNormFeedForward : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "4")] private readonly Linear fc2;
     [ComponentName(Name = "5")] private readonly Dropout outerDropout;
 
+    /// <summary>The feed-forward branch C → F → C for <paramref name="config"/>, Xavier-initialised.</summary>
     public PreNormFeedForward(ByteFormerConfig config) : base("pre_norm_ffn")
     {
         norm = new ReferenceLayerNorm(config.EmbedDim, config.Semantics == AttentionSemantics.Corenet);
@@ -123,6 +133,7 @@ public sealed class PreNormFeedForward : nn.Module<Tensor, Tensor>
         Init.XavierLinear(fc2);
     }
 
+    /// <summary>The feed-forward branch of tokens [..., C], giving [..., C] (the caller adds the residual).</summary>
     public override Tensor forward(Tensor x) =>
         outerDropout.call(fc2.call(innerDropout.call(activation.call(fc1.call(norm.call(x))))));
 }

@@ -8,7 +8,7 @@ namespace ByteFormer.Robustness;
 
 /// <summary>Accuracy at one damage level: the byte model, and decode-then-classify where a pixel model is given.</summary>
 /// <param name="Kind">How the files were damaged.</param>
-/// <param name="Fraction">The damage level: the share of bytes cut off or changed.</param>
+/// <param name="Fraction">The damage level: the share of bytes kept (<see cref="DamageKind.Cut"/>) or changed (<see cref="DamageKind.Flip"/>).</param>
 /// <param name="Files">Test files at this level.</param>
 /// <param name="ByteModelTop1">The byte model's top-1 on the damaged files.</param>
 /// <param name="BaselineTop1">Pixel model's top-1 over all files, a file the decoder refuses counting as wrong.</param>
@@ -16,12 +16,21 @@ namespace ByteFormer.Robustness;
 public sealed record DamagePoint(DamageKind Kind, double Fraction, int Files, double ByteModelTop1, double? BaselineTop1, double? DecodedShare);
 
 /// <summary>
-/// The damaged-files experiment (issue 6): test images encoded once, damaged at each level with a fixed seed,
+/// The damaged-files experiment: test images encoded once, damaged at each level with a fixed seed,
 /// classified from their bytes by the byte model and, for the baseline, decoded by a real decoder and
 /// classified from pixels by a pixel model; the decoder's failures count as wrong answers.
 /// </summary>
 public static class DamageExperiment
 {
+    /// <summary>One <see cref="DamagePoint"/> per entry of <paramref name="damages"/>, in their order.</summary>
+    /// <param name="byteModel">Classifies the damaged files from their bytes.</param>
+    /// <param name="transforms">Byte transforms the byte model was trained through, applied to the damaged files (not to decoded pixels).</param>
+    /// <param name="pixelModel">Classifies decoded gray pixels (HWC bytes); null skips the baseline, leaving its fields null.</param>
+    /// <param name="test">Test images, all of the first image's size; each is encoded once with <paramref name="encoding"/>.</param>
+    /// <param name="encoding">The file format the images are stored in and decoded from.</param>
+    /// <param name="damages">The damage levels to measure.</param>
+    /// <param name="seed">Fixes each file's damage (mixed with its index and the level) and the transforms' randomness.</param>
+    /// <param name="progress">Receives each level's description before it is measured; may be null.</param>
     public static IReadOnlyList<DamagePoint> Run(ByteClassifier byteModel, ByteTransformPipeline transforms, ByteClassifier? pixelModel,
         LabeledImages test, ImageEncoding encoding, IReadOnlyList<FileDamage> damages, int seed = 0, Action<string>? progress = null)
     {

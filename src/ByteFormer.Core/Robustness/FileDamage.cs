@@ -12,6 +12,8 @@ public enum DamageKind
 }
 
 /// <summary>One damage level: a file cut after a fraction of its bytes, or a fraction of its bytes changed.</summary>
+/// <param name="Kind">Cut short or bytes changed.</param>
+/// <param name="Fraction">Share of the bytes kept (<see cref="DamageKind.Cut"/>, at least one byte) or changed (<see cref="DamageKind.Flip"/>).</param>
 public sealed record FileDamage(DamageKind Kind, double Fraction)
 {
     /// <summary>The damaged copy; positions and new values come from <paramref name="random"/>.</summary>
@@ -32,6 +34,7 @@ public sealed record FileDamage(DamageKind Kind, double Fraction)
         return result;
     }
 
+    /// <summary>The level in words, e.g. "cut after 50% of the bytes" or "1% of the bytes changed".</summary>
     public override string ToString() => Kind == DamageKind.Cut
         ? string.Create(CultureInfo.InvariantCulture, $"cut after {Fraction * 100:0.##}% of the bytes")
         : string.Create(CultureInfo.InvariantCulture, $"{Fraction * 100:0.##}% of the bytes changed");

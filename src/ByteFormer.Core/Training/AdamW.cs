@@ -16,6 +16,12 @@ public sealed class AdamW : IDisposable
     private readonly List<(Parameter Param, double WeightDecay, Tensor ExpAvg, Tensor ExpAvgSq)> state = new();
     private readonly double beta1, beta2, eps;
 
+    /// <summary>An optimizer over <paramref name="groups"/>, each a set of parameters with its own weight decay (0: none).</summary>
+    /// <param name="groups">Parameters and the decoupled weight decay they take.</param>
+    /// <param name="learningRate">The first <see cref="LearningRate"/>.</param>
+    /// <param name="beta1">Decay of the first-moment (mean) estimate.</param>
+    /// <param name="beta2">Decay of the second-moment (uncentred variance) estimate.</param>
+    /// <param name="eps">Added to the bias-corrected root of the second moment.</param>
     public AdamW(IEnumerable<(IEnumerable<Parameter> Parameters, double WeightDecay)> groups, double learningRate,
         double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
@@ -26,11 +32,13 @@ public sealed class AdamW : IDisposable
             state.Add((p, decay, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()));
     }
 
+    /// <summary>The rate the next <see cref="Step"/> uses; the trainer sets it from the schedule before every step.</summary>
     public double LearningRate { get; set; }
 
     /// <summary>Optimizer steps taken (for bias correction).</summary>
     public long Steps { get; private set; }
 
+    /// <summary>Zeroes every parameter's gradient (those that have one).</summary>
     public void ZeroGrad()
     {
         foreach (var (p, _, _, _) in state)
@@ -40,6 +48,7 @@ public sealed class AdamW : IDisposable
         }
     }
 
+    /// <summary>One AdamW update of every parameter that has a gradient: weight decay p ← p·(1 − lr·wd), then the bias-corrected Adam step.</summary>
     public void Step()
     {
         Steps++;
@@ -116,6 +125,7 @@ public sealed class AdamW : IDisposable
         into.copy_(source);
     }
 
+    /// <summary>Frees the moment tensors and forgets the parameters.</summary>
     public void Dispose()
     {
         foreach (var (_, _, m, v) in state)

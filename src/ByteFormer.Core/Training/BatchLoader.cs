@@ -4,6 +4,10 @@ using ByteFormer.Data;
 namespace ByteFormer.Training;
 
 /// <summary>A batch of encoded samples, as managed arrays (collated into tensors by the consumer).</summary>
+/// <param name="Samples">Each sample's encoded bytes, of their own lengths (not padded).</param>
+/// <param name="Labels">Each sample's class.</param>
+/// <param name="PartnerLabels">Each sample's mixup partner's class (its own class where it is not mixed).</param>
+/// <param name="OwnWeights">Each sample's weight λ of its own label (1 where it is not mixed).</param>
 /// <remarks><paramref name="PartnerLabels"/> and <paramref name="OwnWeights"/> are null unless the data mixes samples (mixup).</remarks>
 public sealed record ByteBatchData(byte[][] Samples, long[] Labels, long[]? PartnerLabels = null, float[]? OwnWeights = null);
 
@@ -18,6 +22,14 @@ public sealed class BatchLoader : IDisposable
     private readonly CancellationTokenSource cancel = new();
     private readonly Task producer;
 
+    /// <summary>Starts the background reader; batch b holds the samples <c>order[b·batchSize .. (b+1)·batchSize)</c>.</summary>
+    /// <param name="dataset">The samples, read with <see cref="IByteDataset.Bytes"/> for <paramref name="epoch"/>.</param>
+    /// <param name="order">Dataset indices in the order they are batched; must cover every batch read.</param>
+    /// <param name="batchSize">Samples per batch; every batch is full.</param>
+    /// <param name="epoch">Passed to the dataset, so augmentation and mixup are those of this epoch.</param>
+    /// <param name="firstBatch">Index of the first batch to read (non-zero when resuming inside an epoch).</param>
+    /// <param name="batches">Reading stops before this batch index.</param>
+    /// <param name="prefetch">Batches read ahead at most.</param>
     public BatchLoader(IByteDataset dataset, IReadOnlyList<int> order, int batchSize, int epoch, int firstBatch, int batches, int prefetch = 6)
     {
         queue = new BlockingCollection<ByteBatchData>(prefetch);
@@ -67,6 +79,7 @@ public sealed class BatchLoader : IDisposable
         }
     }
 
+    /// <summary>Stops the background reader and waits for it to end.</summary>
     public void Dispose()
     {
         cancel.Cancel();

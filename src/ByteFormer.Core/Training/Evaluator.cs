@@ -7,6 +7,15 @@ using static TorchSharp.torch;
 namespace ByteFormer.Training;
 
 /// <summary>Accuracy figures of a model on a dataset; <paramref name="Predicted"/> is the top-1 class of each sample, in the data set's order.</summary>
+/// <param name="Samples">Samples evaluated.</param>
+/// <param name="Top1">Share of samples whose best class is their label.</param>
+/// <param name="Top5">Share whose label is among the five best classes (all classes when there are fewer).</param>
+/// <param name="Loss">Mean cross-entropy, without label smoothing.</param>
+/// <param name="SamplesPerS">Evaluation speed: samples per second of wall-clock time, reading the data included.</param>
+/// <param name="ClassNames">The data set's class names, in label order.</param>
+/// <param name="PerClassAccuracy">Per true class, the share predicted right; NaN for a class with no samples.</param>
+/// <param name="Confusion">Counts indexed [true class][predicted class].</param>
+/// <param name="Predicted">The best class of each sample, in the data set's order.</param>
 public sealed record EvalResult(
     int Samples, double Top1, double Top5, double Loss, double SamplesPerS,
     IReadOnlyList<string> ClassNames, double[] PerClassAccuracy, int[][] Confusion, int[] Predicted);
@@ -14,6 +23,14 @@ public sealed record EvalResult(
 /// <summary>Runs a model over a dataset without autograd and counts hits.</summary>
 public static class Evaluator
 {
+    /// <summary>Evaluates <paramref name="model"/> on every sample of <paramref name="dataset"/>, in eval mode (its training mode is
+    /// restored afterwards). Throws <see cref="ByteFormerException"/> when the class counts differ.</summary>
+    /// <param name="model">The network to evaluate.</param>
+    /// <param name="dataset">Labelled samples with as many classes as the model.</param>
+    /// <param name="batchSize">Samples per forward pass; the last batch is padded with repeats that are not counted.</param>
+    /// <param name="epoch">The epoch whose bytes <see cref="IByteDataset.Bytes"/> gives.</param>
+    /// <param name="progress">Receives (samples done, samples in all) after each batch; may be null.</param>
+    /// <param name="cancel">Stops between batches with <see cref="OperationCanceledException"/>.</param>
     public static EvalResult Evaluate(ByteClassifier model, IByteDataset dataset, int batchSize = 128, int epoch = 0,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {

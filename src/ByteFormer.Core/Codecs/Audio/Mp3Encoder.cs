@@ -7,7 +7,7 @@ namespace ByteFormer.Codecs.Audio;
 /// MP3 through Debian's LAME (datasets.md §4): constant bit rate, mono, from 16-bit PCM. It calls
 /// libmp3lame in the process with the settings of <c>lame -r -s R -m m -b K - -</c> (same bytes as that
 /// command), because a <c>lame</c> process per clip costs 12.7 ms against 2.5 ms in the process (a 1 s clip at
-/// 8 kHz, measured side by side on 2026-11-29), and the data loader encodes on one thread. LAME is
+/// 8 kHz, measured side by side), and the data loader encodes on one thread. LAME is
 /// deterministic, so the same clip gives the same bytes.
 /// </summary>
 public static class Mp3Encoder
@@ -15,6 +15,7 @@ public static class Mp3Encoder
     /// <summary>The bit rate for a sample rate: 32 kbps at 16 kHz (the paper's), 16 kbps at 8 kHz.</summary>
     public static int DefaultKbps(int sampleRate) => sampleRate >= 16000 ? 32 : 16;
 
+    /// <summary>The MP3 file of <paramref name="clip"/> at <paramref name="kbps"/> (null: <see cref="DefaultKbps"/> of its rate).</summary>
     /// <exception cref="ByteFormerException">libmp3lame is missing (naming its package) or refused the settings.</exception>
     public static byte[] Encode(AudioClip clip, int? kbps = null) =>
         Lame.Encode(Pcm16(clip), clip.SampleRate, kbps ?? DefaultKbps(clip.SampleRate));

@@ -10,6 +10,7 @@ public static class MuLaw
     private const int Bias = 0x84;
     private const int Clip = 32635;
 
+    /// <summary>The 8-bit μ-law code of a 16-bit PCM sample (magnitudes above 32,635 clip).</summary>
     public static byte Encode(short sample)
     {
         int pcm = sample;
@@ -23,6 +24,7 @@ public static class MuLaw
         return (byte)~(sign | (exponent << 4) | mantissa);
     }
 
+    /// <summary>The 16-bit PCM value a μ-law code stands for (the middle of its step).</summary>
     public static short Decode(byte code)
     {
         int u = ~code & 0xFF;

@@ -13,6 +13,8 @@ public static class Resampler
 
     private static readonly ConcurrentDictionary<(int, int), Kernel> Kernels = new();
 
+    /// <summary><paramref name="clip"/> at <paramref name="rate"/> Hz, floor(length · rate / old rate) samples long; the clip itself when
+    /// the rate is unchanged. Throws <see cref="CodecException"/> for a rate that is not positive.</summary>
     public static AudioClip To(AudioClip clip, int rate)
     {
         if (rate <= 0) throw new CodecException($"sample rate must be positive, got {rate}");

@@ -27,6 +27,7 @@ public static class WavCodec
 {
     private static readonly byte[] PcmGuid = Convert.FromHexString("0100000000001000800000AA00389B71");
 
+    /// <summary>The mono WAV file of <paramref name="clip"/> at its sample rate, in <paramref name="format"/>'s layout.</summary>
     public static byte[] Encode(AudioClip clip, WavSampleFormat format)
     {
         var n = clip.Samples.Length;
@@ -134,6 +135,12 @@ public static class WavCodec
 }
 
 /// <summary>A WAV's format as its fmt chunk states it, and the position of its samples.</summary>
+/// <param name="Tag">Format tag: 1 PCM, 3 IEEE float, 7 μ-law; for WAVE_FORMAT_EXTENSIBLE, its sub-format's tag.</param>
+/// <param name="Channels">Interleaved channels.</param>
+/// <param name="SampleRate">Frames per second, in Hz.</param>
+/// <param name="BitsPerSample">Bits of one channel's sample.</param>
+/// <param name="DataOffset">Where the samples start: the byte after the data chunk's size field.</param>
+/// <param name="DataLength">Bytes of samples, as the data chunk states it but no more than the file holds.</param>
 public readonly record struct WavHeader(int Tag, int Channels, int SampleRate, int BitsPerSample, int DataOffset, int DataLength)
 {
     /// <summary>The format in words, e.g. "1 channel(s), 8,000 Hz, 16-bit".</summary>

@@ -5,7 +5,9 @@ namespace ByteFormer.Data.Speech;
 /// <summary>The two Speech Commands tasks: 10 commands + unknown + silence, or all 35 words.</summary>
 public enum SpeechTask
 {
+    /// <summary>The ten command words, <c>_unknown_</c> (the other words) and <c>_silence_</c>: 12 classes.</summary>
     Twelve,
+    /// <summary>Every word folder its own class, in ordinal order (35 in the real set).</summary>
     ThirtyFive,
 }
 
@@ -43,12 +45,22 @@ public sealed class SpeechCommandsDataset : IByteDataset
     private readonly int seed;
     private readonly string name;
 
+    /// <summary>Samples per clip: one second at 16 kHz. Shorter files are padded with silence, longer ones cut.</summary>
     public const int ClipSamples = 16000;
 
     /// <summary>True when <paramref name="root"/> looks like Speech Commands (both lists present).</summary>
     public static bool IsSpeechCommands(string root) =>
         File.Exists(Path.Combine(root, "testing_list.txt")) && File.Exists(Path.Combine(root, "validation_list.txt"));
 
+    /// <summary>Reads the <paramref name="split"/> clips of <paramref name="root"/> into memory (resampled to 16 kHz if needed).</summary>
+    /// <param name="root">The data set's folder (word folders, the two lists, <c>_background_noise_</c>).</param>
+    /// <param name="split">"train", "validation" or "test"; any other throws <see cref="ArgumentException"/>.</param>
+    /// <param name="task">12 or 35 classes.</param>
+    /// <param name="encoding">The file format each access encodes the clip in.</param>
+    /// <param name="augmentation">Waveform augmentation for training; null for none (evaluation).</param>
+    /// <param name="seed">Fixes the <c>_unknown_</c> choice, the silence cuts and every augmentation draw.</param>
+    /// <exception cref="ByteFormerException">The folder is not in Speech Commands layout, lacks command words or
+    /// background noise the task needs, has a WAV it cannot read, or has no clips in the split.</exception>
     public SpeechCommandsDataset(string root, string split, SpeechTask task, AudioEncoding encoding, AudioAugmentation? augmentation, int seed)
     {
         if (split is not ("train" or "validation" or "test")) throw new ArgumentException($"split must be train, validation or test, got '{split}'");
@@ -107,11 +119,17 @@ public sealed class SpeechCommandsDataset : IByteDataset
         if (clips.Count == 0) throw new ByteFormerException($"{root}: no clips in the {split} split");
     }
 
+    /// <summary>Items in the split, silence items included.</summary>
     public int Count => clips.Count;
+    /// <summary>Class names in label order: the commands, <c>_unknown_</c>, <c>_silence_</c> (12 classes), or the word folders (35).</summary>
     public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>Number of <c>_silence_</c> items (the last ones); 0 in the 35-class task.</summary>
     public int SilenceCount { get; }
+    /// <summary>The file format <see cref="Bytes"/> encodes clips in.</summary>
     public AudioEncoding Encoding => encoding;
+    /// <summary>The split, task, folder and encoding, for logs and model metadata.</summary>
     public string Describe => $"{name} as {encoding}" + (augmentation is null ? "" : ", augmented");
+    /// <summary>Class index of item <paramref name="index"/>, into <see cref="ClassNames"/>.</summary>
     public int Label(int index) => labels[index];
 
     /// <summary>The speaker of an item: the file name's part before <c>_nohash_</c> (Speech Commands' speaker
@@ -158,6 +176,8 @@ public sealed class SpeechCommandsDataset : IByteDataset
         return new AudioClip(samples, 16000);
     }
 
+    /// <summary>The encoded file of item <paramref name="index"/> in <paramref name="epoch"/>: the clip of <see cref="Clip(int, int)"/>, mixed with
+    /// its mixup partner (not augmented) when <see cref="AudioAugmentation.Mixup"/> is on.</summary>
     public byte[] Bytes(int index, int epoch)
     {
         var clip = Clip(index, epoch);
@@ -171,6 +191,7 @@ public sealed class SpeechCommandsDataset : IByteDataset
         return encoding.Encode(clip);
     }
 
+    /// <summary>The mixup partner's label and λ that <see cref="Bytes"/> used; <see cref="MixedTarget.None"/> without mixup.</summary>
     public MixedTarget MixOf(int index, int epoch) =>
         Mixing(index, epoch) is { } mix ? new MixedTarget(labels[mix.Partner], mix.Lambda) : MixedTarget.None;
 

@@ -16,6 +16,7 @@ public sealed record SpeechSynthOptions
     /// <summary>Synthesizer processes at once.</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The words to render, one folder each (default: Speech Commands v2's 35).</summary>
     public IReadOnlyList<string> Words { get; init; } = SpeechCommandsWords.All;
 
     /// <summary>Share of voices held out for testing_list.txt.</summary>
@@ -32,6 +33,16 @@ public sealed record SpeechSynthOptions
 }
 
 /// <summary>One clip to render: the word, the voice and every random choice, fixed before any process runs.</summary>
+/// <param name="Word">The word spoken (and its folder).</param>
+/// <param name="Voice">The engine and voice that speak it.</param>
+/// <param name="RelativePath">Where the clip goes in the set: <c>word/SPEAKER_nohash_N.wav</c>.</param>
+/// <param name="WordsPerMinute">espeak-ng's speaking rate (<c>-s</c>).</param>
+/// <param name="EspeakPitch">espeak-ng's pitch, 0–99 (<c>-p</c>).</param>
+/// <param name="Stretch">flite's and festival's duration stretch: above 1 speaks slower.</param>
+/// <param name="GainDb">sox gain in dB (0 or less).</param>
+/// <param name="PitchCents">sox pitch shift in cents; 0 for none.</param>
+/// <param name="Tempo">sox tempo factor: above 1 is faster, pitch unchanged.</param>
+/// <param name="Position">Where the trimmed word sits in its second: 0 at the start, 1 at the end.</param>
 public sealed record ClipPlan(string Word, SynthVoice Voice, string RelativePath, int WordsPerMinute, int EspeakPitch,
     double Stretch, double GainDb, int PitchCents, double Tempo, double Position);
 
@@ -45,6 +56,7 @@ public sealed record ClipPlan(string Word, SynthVoice Voice, string RelativePath
 /// </summary>
 public static class SpeechSynthesizer
 {
+    /// <summary>Sample rate of every clip and noise file, in Hz.</summary>
     public const int SampleRate = 16000;
 
     /// <summary>All clips, in order, for <paramref name="options"/> and the installed voices.</summary>
@@ -84,7 +96,7 @@ public static class SpeechSynthesizer
     /// "test", "validation" or "train" for a voice, so whole voices are held out. flite and festival have a few
     /// voices that each carry many clips: flite awb and festival ked (a Scottish and a US male) are held out for
     /// test, and the other three recorded speakers (kal, slt, rms; festival's kal and slt are the same people) train,
-    /// since a model that hears only two people generalizes poorly to a third (docs/results.md, issue 5).
+    /// since a model that hears only two people generalizes poorly to a third (docs/results.md).
     /// espeak-ng voices go by a hash of the voice and the seed, in the given fractions; validation is espeak-ng only.
     /// </summary>
     public static string SplitOf(SynthVoice voice, SpeechSynthOptions options)

@@ -4,13 +4,17 @@ using System.Text;
 namespace ByteFormer.Data.Speech;
 
 /// <summary>One synthetic "speaker": a speech engine and one of its voices (an espeak-ng accent+variant, a flite or festival voice).</summary>
+/// <param name="Engine">The speech engine: <see cref="Espeak"/>, <see cref="Flite"/> or <see cref="Festival"/>.</param>
+/// <param name="Name">The voice as the engine names it: <c>accent+variant</c> for espeak-ng, e.g. <c>awb</c> for flite, <c>kal_diphone</c> for festival.</param>
 public sealed record SynthVoice(string Engine, string Name)
 {
+    /// <summary><c>engine:name</c>, e.g. <c>flite:awb</c>; the text <see cref="Hash"/> is taken from.</summary>
     public string Id => $"{Engine}:{Name}";
 
     /// <summary>Eight hex digits standing for the speaker in file names, as Speech Commands' speaker hashes.</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Id)))[..8];
 
+    /// <summary>The engine names <see cref="Engine"/> takes: espeak-ng, flite and festival.</summary>
     public const string Espeak = "espeak-ng", Flite = "flite", Festival = "festival";
 
     private static readonly string[] EspeakAccents =
