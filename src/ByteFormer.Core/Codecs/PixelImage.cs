@@ -3,6 +3,12 @@ namespace ByteFormer.Codecs;
 /// <summary>An 8-bit image, pixels row-major with channels interleaved (HWC): 1 channel gray, 3 RGB.</summary>
 public sealed record PixelImage
 {
+    /// <summary>An image of <paramref name="width"/> × <paramref name="height"/> pixels of <paramref name="channels"/> channels.</summary>
+    /// <param name="width">Pixels per row (positive).</param>
+    /// <param name="height">Rows (positive).</param>
+    /// <param name="channels">1 (gray) or 3 (RGB).</param>
+    /// <param name="pixels">width · height · channels bytes, HWC; kept, not copied.</param>
+    /// <exception cref="ArgumentException">A size, channel count or pixel count that does not fit.</exception>
     public PixelImage(int width, int height, int channels, byte[] pixels)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"image size {width}x{height} must be positive");
@@ -12,8 +18,11 @@ public sealed record PixelImage
         (Width, Height, Channels, Pixels) = (width, height, channels, pixels);
     }
 
+    /// <summary>Pixels per row.</summary>
     public int Width { get; }
+    /// <summary>Rows.</summary>
     public int Height { get; }
+    /// <summary>1 (gray) or 3 (RGB).</summary>
     public int Channels { get; }
 
     /// <summary>HWC bytes.</summary>

@@ -25,6 +25,7 @@ public static class Plots
         return true;
     }
 
+    /// <summary>Loss and accuracy (train, test, EMA test) per epoch of a run's history, as a PNG at <paramref name="path"/>.</summary>
     public static void TrainingCurves(IReadOnlyList<EpochMetrics> history, string path)
     {
         _ = FontReady.Value;
@@ -48,6 +49,7 @@ public static class Plots
         SavePng(plot, path, 800, 500);
     }
 
+    /// <summary>A confusion matrix (rows: true class, columns: predicted) as a PNG heat map at <paramref name="path"/>.</summary>
     public static void ConfusionMatrix(int[][] confusion, IReadOnlyList<string> classes, string path)
     {
         int n = confusion.Length;

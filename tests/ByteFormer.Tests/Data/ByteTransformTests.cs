@@ -127,7 +127,7 @@ public class ByteTransformTests
     }
 
     /// <summary>Two classes told apart by their byte values, in train/test folders.</summary>
-    private static void MakeFolders(TempDir dir)
+    internal static void MakeFolders(TempDir dir)
     {
         foreach (var split in new[] { "train", "test" })
             for (var c = 0; c < 2; c++)
@@ -138,55 +138,4 @@ public class ByteTransformTests
             }
     }
 
-    [Fact]
-    public void Export_writes_the_raw_or_the_ema_weights_of_a_run()
-    {
-        using var dir = new TempDir();
-        MakeFolders(dir);
-        var r = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
-            "--batch-size", "4", "--ema", "0.5", "--run-dir", dir.File("run"));
-        Assert.True(r.ExitCode == 0, r.Err);
-        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--weights", "ema", "--out", dir.File("ema.safetensors")).ExitCode);
-        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--out", dir.File("raw.safetensors")).ExitCode);
-        string Logits(string model) =>
-            JsonDocument.Parse(CliRunner.Run("predict", model, dir.File("data/test/c1/3.bin"), "--json", "--logits").Out).RootElement[0].GetProperty("logits").ToString();
-        Assert.Equal(Logits(dir.File("run/model.safetensors")), Logits(dir.File("ema.safetensors")));   // the run ships EMA
-        Assert.NotEqual(Logits(dir.File("ema.safetensors")), Logits(dir.File("raw.safetensors")));
-        CliRunner.AssertCleanFailure(CliRunner.Run("export", dir.File("data"), "--out", dir.File("x.safetensors")), "no finished run");
-    }
-
-    [Fact]
-    public void A_model_trained_on_permuted_bytes_refuses_plain_bytes_and_a_wrong_key_and_agrees_with_pre_permuted_files()
-    {
-        using var dir = new TempDir();
-        MakeFolders(dir);
-        Assert.Equal(0, CliRunner.Run("keygen", "--out", dir.File("key.json")).ExitCode);
-        Assert.Equal(0, CliRunner.Run("keygen", "--out", dir.File("other.json")).ExitCode);
-        CliRunner.AssertCleanFailure(CliRunner.Run("keygen", "--out", dir.File("key.json")), "never overwritten");
-        var r = CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
-            "--batch-size", "4", "--byte-permutation", dir.File("key.json"), "--run-dir", dir.File("run"));
-        Assert.True(r.ExitCode == 0, r.Err);
-        var model = dir.File("run/model.safetensors");
-        var file = dir.File("data/test/c1/3.bin");
-
-        CliRunner.AssertCleanFailure(CliRunner.Run("predict", model, file), "trained on permuted bytes");
-        CliRunner.AssertCleanFailure(CliRunner.Run("predict", model, file, "--byte-permutation", dir.File("other.json")), "wrong key");
-        File.WriteAllText(dir.File("broken.json"), "{\"format\":\"byteformer-byte-permutation/1\",\"table\":[]}");
-        CliRunner.AssertCleanFailure(CliRunner.Run("predict", model, file, "--byte-permutation", dir.File("broken.json")), "corrupt key file");
-        CliRunner.AssertCleanFailure(CliRunner.Run("eval", model, dir.File("data/test")), "trained on permuted bytes");
-
-        var withKey = CliRunner.Run("predict", model, file, "--byte-permutation", dir.File("key.json"), "--json", "--logits");
-        Assert.True(withKey.ExitCode == 0, withKey.Err);
-        var permuted = CliRunner.Run("permute", file, "--byte-permutation", dir.File("key.json"), "--out", dir.File("sent"));
-        Assert.True(permuted.ExitCode == 0, permuted.Err);
-        Assert.Equal(BytePermutation.Load(dir.File("key.json")).Permute(File.ReadAllBytes(file)), File.ReadAllBytes(dir.File("sent/3.bin")));
-        var server = CliRunner.Run("predict", model, dir.File("sent/3.bin"), "--pre-permuted", "--json", "--logits");
-        Assert.True(server.ExitCode == 0, server.Err);
-        static JsonElement Logits(string json) => JsonDocument.Parse(json).RootElement[0].GetProperty("logits");
-        Assert.Equal(Logits(withKey.Out).ToString(), Logits(server.Out).ToString());
-
-        var evaluated = CliRunner.Run("eval", model, dir.File("data/test"), "--byte-permutation", dir.File("key.json"), "--json");
-        Assert.True(evaluated.ExitCode == 0, evaluated.Err);
-        Assert.Equal(16, JsonDocument.Parse(evaluated.Out).RootElement.GetProperty("samples").GetInt32());
-    }
 }

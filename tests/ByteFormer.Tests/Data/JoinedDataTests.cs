@@ -6,7 +6,7 @@ namespace ByteFormer.Tests.Data;
 /// <summary>One model over several data sets (images and audio together in issue 6).</summary>
 public class JoinedDataTests
 {
-    private static void MakeFolders(TempDir dir, string name, int baseValue)
+    internal static void MakeFolders(TempDir dir, string name, int baseValue)
     {
         foreach (var split in new[] { "train", "test" })
             for (var c = 0; c < 2; c++)
@@ -32,20 +32,4 @@ public class JoinedDataTests
         Assert.Throws<ByteFormerException>(() => new JoinedDataset([("a", a), ("a", b)]));
     }
 
-    [Fact]
-    public void Train_takes_several_data_sets_and_reports_each()
-    {
-        using var dir = new TempDir();
-        MakeFolders(dir, "first", 0);
-        MakeFolders(dir, "second", 120);
-        var r = CliRunner.Run("train", "--data", dir.File("first"), "--encoding", "none", "--data", dir.File("second"), "--encoding", "none",
-            "--preset", "nano", "--max-tokens", "64", "--epochs", "1", "--batch-size", "4", "--run-dir", dir.File("run"));
-        Assert.True(r.ExitCode == 0, r.Err);
-        Assert.Contains("first: test top-1", r.Out);
-        Assert.Contains("second: test top-1", r.Out);
-        var info = CliRunner.Run("info", dir.File("run/model.safetensors"), "--json");
-        Assert.Contains("second/c1", info.Out);
-        CliRunner.AssertCleanFailure(CliRunner.Run("train", "--data", dir.File("first"), "--data", dir.File("second"), "--run-dir", dir.File("r2")),
-            "2 --data need 2 --encoding");
-    }
 }

@@ -137,26 +137,4 @@ public class TrainingTests
         Assert.Equal(["checkpoint.zip"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
     }
 
-    [Fact]
-    public void Train_and_eval_commands_work_end_to_end_on_folders()
-    {
-        using var dir = new TempDir();
-        var data = dir.File("fm");
-        Assert.Equal(0, CliRunner.Run("data", "fashion-mnist", "--encoding", "tiff", "--out", data, "--limit", "64").ExitCode);
-        var run = dir.File("run");
-        var train = CliRunner.Run("train", "--data", data, "--preset", "nano", "--max-tokens", "256", "--epochs", "1",
-            "--batch-size", "16", "--run-dir", run, "--out", dir.File("m.safetensors"));
-        Assert.True(train.ExitCode == 0, train.Err);
-        Assert.True(File.Exists(Path.Combine(run, "checkpoint.zip")));
-        var again = CliRunner.Run("train", "--data", data, "--preset", "nano", "--epochs", "1", "--run-dir", run);
-        CliRunner.AssertCleanFailure(again, "already holds a run");
-
-        var eval = CliRunner.Run("eval", dir.File("m.safetensors"), Path.Combine(data, "test"), "--json", "--report", dir.File("report"));
-        Assert.True(eval.ExitCode == 0, eval.Err);
-        var json = System.Text.Json.Nodes.JsonNode.Parse(eval.Out)!;
-        Assert.Equal(64, json["samples"]!.GetValue<int>());
-        Assert.Equal(10, json["confusion"]!.AsArray().Count);
-        Assert.Equal(64, json["confusion"]!.AsArray().Sum(r => r!.AsArray().Sum(v => v!.GetValue<int>())));
-        Assert.True(File.Exists(dir.File("report/confusion.png")));
-    }
 }

@@ -3,9 +3,13 @@ namespace ByteFormer.Codecs.Audio;
 /// <summary>The audio file formats this project makes from samples.</summary>
 public enum AudioFormat
 {
+    /// <summary>WAV of 32-bit IEEE float samples.</summary>
     WavFloat32,
+    /// <summary>WAV of signed 32-bit PCM samples.</summary>
     WavInt32,
+    /// <summary>WAV of signed 16-bit PCM samples.</summary>
     WavInt16,
+    /// <summary>WAV of unsigned 8-bit PCM samples.</summary>
     WavUInt8,
     /// <summary>G.711 μ-law WAV (8 bits a sample).</summary>
     MuLaw,
