@@ -125,3 +125,54 @@ internal static class PngZlib
         }
     }
 }
+
+/// <summary>The options the pool promises show up in the files across seeds.</summary>
+public class WriterOptionTests
+{
+    private static IEnumerable<byte[]> Files(string writer, int count = 40) =>
+        Enumerable.Range(0, count).Select(s => ImageWriters.Get(writer).Write(WriterTestImages.Gray(), new Random(s)));
+
+    private static bool Has(byte[] file, ReadOnlySpan<byte> bytes) => file.AsSpan().IndexOf(bytes) >= 0;
+
+    [Theory]
+    [InlineData("png-project")]
+    [InlineData("png-stored-project")]
+    [InlineData("png-imagesharp")]
+    public void Png_writers_add_text_and_other_ancillary_chunks_on_some_seeds(string writer)
+    {
+        var files = Files(writer).ToArray();
+        Assert.Contains(files, f => Has(f, "tEXt"u8) || Has(f, "iTXt"u8) || Has(f, "zTXt"u8));
+        Assert.Contains(files, f => !Has(f, "tEXt"u8) && !Has(f, "iTXt"u8) && !Has(f, "zTXt"u8));
+        Assert.Contains(files, f => Has(f, "pHYs"u8));
+        Assert.Contains(files, f => f[25] == 2);                                    // gray pixels in an RGB colour type
+    }
+
+    [Fact]
+    public void Libjpeg_writes_progressive_and_baseline_files_with_comments_and_exif_on_some_seeds()
+    {
+        var files = Files("jpeg-libjpeg").ToArray();
+        Assert.Contains(files, f => Has(f, [0xFF, 0xC2]));                           // SOF2: progressive
+        Assert.Contains(files, f => Has(f, [0xFF, 0xC0]) || Has(f, [0xFF, 0xC1]));   // SOF0/1: sequential
+        Assert.Contains(files, f => Has(f, [0xFF, 0xFE]));                           // COM
+        Assert.Contains(files, f => Has(f, "Exif\0\0"u8));
+    }
+
+    [Fact]
+    public void Bmp_project_draws_every_header_version_and_both_depths()
+    {
+        var files = Files("bmp-project").ToArray();
+        Assert.Equal(new HashSet<int> { 40, 108, 124 }, files.Select(f => BitConverter.ToInt32(f, 14)).ToHashSet());
+        Assert.Equal(new HashSet<int> { 8, 24 }, files.Select(f => (int)BitConverter.ToInt16(f, 28)).ToHashSet());
+        Assert.Contains(files, f => BitConverter.ToInt32(f, 22) < 0);                // top-down rows
+    }
+
+    [Fact]
+    public void Tiff_project_puts_the_ifd_before_and_after_the_pixels_and_uses_several_strips()
+    {
+        var files = Files("tiff-project").ToArray();
+        uint Ifd(byte[] f) => f[0] == 'I' ? BitConverter.ToUInt32(f, 4) : (uint)((f[4] << 24) | (f[5] << 16) | (f[6] << 8) | f[7]);
+        Assert.Contains(files, f => Ifd(f) == 8);
+        Assert.Contains(files, f => Ifd(f) > 784);
+        Assert.True(files.Select(f => f.Length).Distinct().Count() > 10, "file lengths hardly vary");
+    }
+}
