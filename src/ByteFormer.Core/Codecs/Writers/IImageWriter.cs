@@ -1,0 +1,95 @@
+namespace ByteFormer.Codecs.Writers;
+
+/// <summary>
+/// One real, independent image writer (a library or the project's own code) for one file format. Each call
+/// draws the options real files show (byte order, strips, filters, zlib level, quality, metadata, header
+/// versions, ...) from the given <see cref="Random"/>, so the same seed gives the same bytes and different
+/// seeds give differently laid-out files that decode to the same pixels (within the format's loss).
+/// </summary>
+public interface IImageWriter
+{
+    /// <summary>Unique name, format then library, e.g. <c>tiff-libtiff</c> or <c>png-stored-imagesharp</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The file format written; <see cref="ImageFormat.PngStored"/> writers write stored (level 0) zlib only.</summary>
+    ImageFormat Format { get; }
+
+    /// <summary>Encodes <paramref name="image"/> with options drawn from <paramref name="random"/>; deterministic given its state.
+    /// Safe to call from several threads at once (with one <see cref="Random"/> per thread).</summary>
+    /// <param name="image">8-bit gray or RGB pixels.</param>
+    /// <param name="random">Source of the randomised options.</param>
+    /// <returns>The file's bytes.</returns>
+    byte[] Write(PixelImage image, Random random);
+}
+
+/// <summary>The pool of writers: every one, by name, by format, or from a list given on a command line.</summary>
+public static class ImageWriters
+{
+    private static readonly IReadOnlyList<IImageWriter> all =
+    [
+        new ProjectTiffWriter(),
+        new ImageSharpTiffWriter(),
+        new LibTiffWriter(),
+        new ProjectPngWriter(stored: false),
+        new SkiaPngWriter(stored: false),
+        new ImageSharpPngWriter(stored: false),
+        new StbPngWriter(),
+        new ProjectPngWriter(stored: true),
+        new SkiaPngWriter(stored: true),
+        new ImageSharpPngWriter(stored: true),
+        new SkiaJpegWriter(),
+        new ImageSharpJpegWriter(),
+        new LibJpegWriter(),
+        new StbJpegWriter(),
+        new ProjectBmpWriter(),
+        new ImageSharpBmpWriter(),
+        new StbBmpWriter(),
+        new SkiaWebpWriter(),
+        new ImageSharpWebpWriter(),
+    ];
+
+    /// <summary>Every writer, grouped by format.</summary>
+    public static IReadOnlyList<IImageWriter> All => all;
+
+    /// <summary>The writer called <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="CodecException">No writer has that name; the message lists the known names.</exception>
+    public static IImageWriter Get(string name) =>
+        all.FirstOrDefault(w => string.Equals(w.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new CodecException($"unknown image writer '{name}' (known: {string.Join(", ", all.Select(w => w.Name))})");
+
+    /// <summary>The writers of one format.</summary>
+    public static IReadOnlyList<IImageWriter> For(ImageFormat format) => all.Where(w => w.Format == format).ToArray();
+
+    /// <summary>
+    /// Reads a writer list: <c>all</c>, or comma-separated writer names and format names (<c>tiff</c>, <c>png</c>,
+    /// <c>png-stored</c>, <c>jpeg</c>, <c>bmp</c>, <c>webp</c>: every writer of that format), in order, without repeats.
+    /// </summary>
+    /// <exception cref="CodecException">An item names neither a writer nor a format, or the list is empty.</exception>
+    public static IReadOnlyList<IImageWriter> Parse(string list)
+    {
+        var result = new List<IImageWriter>();
+        foreach (var raw in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var item = raw.ToLowerInvariant();
+            IEnumerable<IImageWriter> found = item == "all" ? all
+                : all.FirstOrDefault(w => w.Name == item) is { } one ? [one]
+                : FormatName(item) is { } format ? For(format)
+                : throw new CodecException($"unknown image writer or format '{raw}' (known: all, tiff, png, png-stored, jpeg, bmp, webp, {string.Join(", ", all.Select(w => w.Name))})");
+            foreach (var w in found)
+                if (!result.Contains(w)) result.Add(w);
+        }
+        if (result.Count == 0) throw new CodecException($"empty image writer list '{list}'");
+        return result;
+    }
+
+    private static ImageFormat? FormatName(string name) => name switch
+    {
+        "tiff" or "tif" => ImageFormat.Tiff,
+        "png" => ImageFormat.Png,
+        "png-stored" or "pngstored" or "png0" => ImageFormat.PngStored,
+        "jpeg" or "jpg" => ImageFormat.Jpeg,
+        "bmp" => ImageFormat.Bmp,
+        "webp" => ImageFormat.WebP,
+        _ => null,
+    };
+}
