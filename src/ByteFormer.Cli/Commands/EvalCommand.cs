@@ -29,20 +29,22 @@ internal static class EvalCommand
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var threads = CommonOptions.ThreadsOption();
+        var writers = new Option<string?>("--writers") { Description = "fashion-mnist: write the test images with these image writers (one drawn per image) in place of --encoding" };
+        var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert exactly this many bytes of valid metadata before the pixels of every file" };
         var byVoice = new Option<bool>("--by-voice") { Description = "A synthesized Speech Commands set: top-1 per voice too (each recorded voice, espeak-ng's together; from its voices.tsv)" };
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads, writers, metadataBytes,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
             parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
             parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
-            parse.GetValue(byVoice)))));
+            parse.GetValue(byVoice), parse.GetValue(writers), parse.GetValue(metadataBytes)))));
         return command;
     }
 
     private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName,
-        string? key, bool prePermuted, int? limit, bool byVoice)
+        string? key, bool prePermuted, int? limit, bool byVoice, string? writers, int? metadataBytes)
     {
         if (byVoice && !(Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir)))
             throw new ByteFormerException("--by-voice is for a Speech Commands folder made by 'byteformer data speech-synth'");
@@ -53,7 +55,8 @@ internal static class EvalCommand
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         using var loaded = ModelFile.Load(modelPath);
         var transforms = loaded.Contract.Transforms(CommonOptions.LoadKey(key), prePermuted);
-        var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, loaded, encodingName, split, limit);
+        var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, loaded, encodingName, split, limit,
+            writers: writers, metadataBytes: metadataBytes);
         foreach (var note in notes) io.Err.WriteLine($"byteformer: {note}");
         var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize);
         var node = ToJson(modelPath, dataDir, result);

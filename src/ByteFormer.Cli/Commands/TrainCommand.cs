@@ -72,12 +72,14 @@ internal static class TrainCommand
             Description = "Audio: play each training clip at a random speed in [1 - R, 1 + R] (pitch and formants move with it), " +
                           "on top of --augment light or full; not in the reference's recipe",
         };
+        var writers = new Option<string?>("--writers") { Description = "Fashion-MNIST written by a pool of real image writers drawn per image per epoch, in place of --encoding: all, formats (tiff,png,…) or writer names" };
+        var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert up to this many bytes of valid metadata before the pixels (random length per file)" };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
@@ -116,7 +118,7 @@ internal static class TrainCommand
                     ShuffleBytes = parse.GetValue(shuffleBytes), NoiseWidth = parse.GetValue(noise), PermutationKey = KeyPath(parse.GetValue(permutation)),
                     JoinData = dataNames.Length > 1 ? dataNames : null,
                     JoinEncodings = dataNames.Length > 1 ? dataNames.Select((_, i) => EncodingOf(i)).ToArray() : null,
-                    SpeedPerturb = speedPerturb,
+                    SpeedPerturb = speedPerturb, Writers = parse.GetValue(writers), MetadataBytes = parse.GetValue(metadataBytes),
                 };
             }
             var choice = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!,

@@ -18,6 +18,8 @@ public static class ModelMetadata
     public const string Encoding = "byteformer.encoding";
     /// <summary>The byte transforms the model reads its files through (<see cref="Bytes.ByteTransformPipeline.Spec"/>).</summary>
     public const string ByteTransforms = Bytes.ByteTransformPipeline.MetadataKey;
+    /// <summary>The image writers the training files came from (comma-separated names), for a model trained on a writer pool.</summary>
+    public const string Writers = "byteformer.writers";
     /// <summary>A description of the training data.</summary>
     public const string Data = "byteformer.data";
     /// <summary>The command line that trained the model.</summary>

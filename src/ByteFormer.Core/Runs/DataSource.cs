@@ -1,5 +1,6 @@
 using ByteFormer.Codecs;
 using ByteFormer.Codecs.Audio;
+using ByteFormer.Codecs.Writers;
 using ByteFormer.Data;
 using ByteFormer.Data.Speech;
 using ByteFormer.Inference;
@@ -11,7 +12,9 @@ namespace ByteFormer.Runs;
 /// <param name="Test">The test set, or null when the source has none.</param>
 /// <param name="Encodings">What the model file records as its training encodings.</param>
 /// <param name="Notes">One line per thing a user should know (files skipped), in order.</param>
-public sealed record RunData(IByteDataset Train, IByteDataset? Test, TrainedEncodings Encodings, IReadOnlyList<string> Notes);
+/// <param name="Writers">The writer pool's names, for a run on images written by several programs; else null.</param>
+public sealed record RunData(IByteDataset Train, IByteDataset? Test, TrainedEncodings Encodings, IReadOnlyList<string> Notes,
+    IReadOnlyList<string>? Writers = null);
 
 /// <summary>A data set to evaluate a model on, in the model's label space.</summary>
 /// <param name="Dataset">The samples, labelled as the model's classes.</param>
@@ -54,6 +57,19 @@ public static class DataSource
     private static RunData OpenOne(RunSpec spec, long byteBudget)
     {
         var encoding = spec.Encoding is null ? null : FileEncodings.Parse(spec.Encoding.Split(',')[0]);
+        if (IsFashionMnist(spec.Data) && spec.Writers is not null)
+        {
+            // Every image written by a writer drawn from the pool per epoch; the test set the same pool, one draw per image.
+            var writers = ImageWriters.Parse(spec.Writers);
+            var metadata = spec.MetadataBytes ?? 0;
+            var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
+            var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
+            var formats = writers.Select(w => w.Format).Distinct().Select(f => (IFileEncoding)new ImageEncoding(f)).ToList();
+            return new RunData(new WrittenImageDataset(train, writers, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train", metadata),
+                new WrittenImageDataset(test, writers, null, spec.Seed, "fashion-mnist test", metadata),
+                new TrainedEncodings([new TrainedPart(null, formats)]), [], writers.Select(w => w.Name).ToList());
+        }
+        if (spec.Writers is not null) throw new ByteFormerException("a writer pool applies to Fashion-MNIST");
         if (IsFashionMnist(spec.Data))
         {
             // Several encodings (tiff,png,jpeg75): each sample draws one per epoch; the test set is the same mixture.
@@ -104,14 +120,30 @@ public static class DataSource
     /// <param name="split">For a Speech Commands folder: test, validation or train.</param>
     /// <param name="limit">Only this many samples: Fashion-MNIST's first, or spread over every class of a folder.</param>
     /// <param name="fashionMnistRoot">Where Debian's dataset-fashion-mnist is.</param>
+    /// <param name="writers">Fashion-MNIST only: write the test images with this writer pool (<see cref="ImageWriters.Parse"/>) in
+    /// place of an encoding, one writer drawn per image.</param>
+    /// <param name="metadataBytes">With <paramref name="writers"/>: insert exactly this many bytes of valid metadata before the pixels of every file.</param>
     /// <exception cref="ByteFormerException">No encoding can be chosen, or the data's classes are not the model's.</exception>
     public static EvaluationData OpenEvaluation(string data, LoadedModel model, string? encoding = null, string split = "test",
-        int? limit = null, string fashionMnistRoot = FashionMnist.DefaultRoot)
+        int? limit = null, string fashionMnistRoot = FashionMnist.DefaultRoot, string? writers = null, int? metadataBytes = null)
     {
+        if ((writers is not null || metadataBytes is not null) && !IsFashionMnist(data))
+            throw new ByteFormerException("writers and metadata insertion make Fashion-MNIST test files; other data is read as it is");
+        if (metadataBytes is not null && writers is null) throw new ByteFormerException("metadata insertion goes with a writer pool");
+        if (writers is not null && encoding is not null) throw new ByteFormerException("a writer pool replaces the encoding: give one or the other");
         if (limit is < 1) throw new ByteFormerException($"a sample limit must be at least 1, got {limit}");
         IByteDataset dataset;
         SpeechCommandsDataset? speech = null;
         var notes = new List<string>();
+        if (IsFashionMnist(data) && writers is not null)
+        {
+            var written = new WrittenImageDataset(FashionMnist.Load("test", fashionMnistRoot), ImageWriters.Parse(writers), null, 0,
+                "fashion-mnist test", metadataBytes ?? 0, exactMetadata: true);
+            dataset = RelabeledDataset.InLabelSpace(written, model.Labels)
+                      ?? throw new ByteFormerException($"{model.Source}: its classes are not Fashion-MNIST's");
+            if (limit is { } first) dataset = new FirstSamples(dataset, first);
+            return new EvaluationData(dataset, null, notes);
+        }
         if (IsFashionMnist(data))
         {
             // Encoded in memory, without augmentation: the cross-encoding matrix needs no files written.

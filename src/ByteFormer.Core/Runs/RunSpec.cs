@@ -71,6 +71,13 @@ public sealed record RunSpec
     /// <summary>Audio: play each training clip at a random speed in [1 − R, 1 + R].</summary>
     public double? SpeedPerturb { get; init; }
 
+    /// <summary>Fashion-MNIST written by a pool of real writers ("all", formats or writer names: <see cref="Codecs.Writers.ImageWriters.Parse"/>),
+    /// drawn per image per epoch, in place of one <see cref="Encoding"/>; null for none.</summary>
+    public string? Writers { get; init; }
+
+    /// <summary>With <see cref="Writers"/>: the most bytes of valid metadata inserted before the pixels (random length); null for none.</summary>
+    public int? MetadataBytes { get; init; }
+
     /// <summary>The name by which the Fashion-MNIST data set is asked for.</summary>
     public const string FashionMnistName = "fashion-mnist";
 
@@ -119,6 +126,10 @@ public sealed record RunSpec
         _ = Level;
         if (IsJoined && JoinEncodings?.Length != JoinData!.Length)
             throw new ByteFormerException($"{JoinData!.Length} data sets to join need {JoinData.Length} encodings, one each");
+        if (Writers is not null && Encoding is not null)
+            throw new ByteFormerException("a writer pool replaces the encoding: give one or the other");
+        if (MetadataBytes is < 0 or > 1_000_000) throw new ByteFormerException($"metadata length must be 0 to 1,000,000 bytes, not {MetadataBytes}");
+        if (MetadataBytes is not null && Writers is null) throw new ByteFormerException("metadata insertion goes with a writer pool");
         if (Task is not (12 or 35)) throw new ByteFormerException($"a Speech Commands task has 12 or 35 classes, not {Task}");
         if (TrainLimit is < 1 || TestLimit is < 1) throw new ByteFormerException("a sample limit must be at least 1");
         if (SpeedPerturb is { } r)

@@ -73,7 +73,7 @@ public static class ImageWriters
             var item = raw.ToLowerInvariant();
             IEnumerable<IImageWriter> found = item == "all" ? all
                 : all.FirstOrDefault(w => w.Name == item) is { } one ? [one]
-                : FormatName(item) is { } format ? For(format)
+                : ImageEncoding.TryParse(item, out var encoding) && !encoding.IsRawPixels ? For(encoding.Format)
                 : throw new CodecException($"unknown image writer or format '{raw}' (known: all, tiff, png, png-stored, jpeg, bmp, webp, {string.Join(", ", all.Select(w => w.Name))})");
             foreach (var w in found)
                 if (!result.Contains(w)) result.Add(w);
@@ -81,15 +81,4 @@ public static class ImageWriters
         if (result.Count == 0) throw new CodecException($"empty image writer list '{list}'");
         return result;
     }
-
-    private static ImageFormat? FormatName(string name) => name switch
-    {
-        "tiff" or "tif" => ImageFormat.Tiff,
-        "png" => ImageFormat.Png,
-        "png-stored" or "pngstored" or "png0" => ImageFormat.PngStored,
-        "jpeg" or "jpg" => ImageFormat.Jpeg,
-        "bmp" => ImageFormat.Bmp,
-        "webp" => ImageFormat.WebP,
-        _ => null,
-    };
 }
