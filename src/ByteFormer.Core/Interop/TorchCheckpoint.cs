@@ -86,34 +86,56 @@ public static class TorchCheckpoint
                     break;
                 }
 
+        var refs = dict.Items.Where(kv => kv.Key is string && kv.Value is TensorRef)
+            .Select(kv => (Name: (string)kv.Key!, T: (TensorRef)kv.Value!)).ToList();
+        if (refs.Count == 0) throw new CheckpointException($"{path} holds no tensors");
+        long tensorElements = 0, storageElements = 0;
+        foreach (var (name, t) in refs) tensorElements += Validate(t, name, path);
+        foreach (var storage in refs.GroupBy(r => r.T.Storage.Key)) storageElements += storage.Max(r => r.T.Storage.Elements);
+        // Tensors may share a storage (tied weights), but a few storages read into many copies is a memory bomb.
+        if (tensorElements > 2 * storageElements + (1 << 20))
+            throw new CheckpointException(
+                $"{path}: its {refs.Count} tensors hold {tensorElements:N0} elements, their storages only {storageElements:N0}; storages shared many times over are refused (a memory bomb?)");
+
+        var uses = refs.GroupBy(r => r.T.Storage.Key).ToDictionary(g => g.Key, g => g.Count());
+        var shared = new Dictionary<string, Tensor>();
         var result = new NamedTensors();
         try
         {
-            foreach (var (key, value) in dict.Items)
+            foreach (var (name, t) in refs)
             {
-                if (key is not string name || value is not TensorRef t) continue;
-                result.Add(name, Materialize(zip, prefix, t, name, path));
+                var key = t.Storage.Key;
+                if (!shared.TryGetValue(key, out var flat))
+                {
+                    flat = ReadStorage(zip, prefix, t, name, path);
+                    if (uses[key] > 1) shared[key] = flat;
+                }
+                try
+                {
+                    result.Add(name, flat.as_strided(t.Shape, t.Stride, t.Offset).contiguous());
+                }
+                finally
+                {
+                    if (--uses[key] == 0)
+                    {
+                        flat.Dispose();
+                        shared.Remove(key);
+                    }
+                }
             }
         }
         catch
         {
             result.Dispose();
+            foreach (var flat in shared.Values) flat.Dispose();
             throw;
         }
-        if (result.Count == 0) throw new CheckpointException($"{path} holds no tensors");
         return result;
     }
 
-    private static Tensor Materialize(ZipArchive zip, string prefix, TensorRef t, string name, string path)
+    /// <summary>Checks a tensor's layout against its storage, before anything is read; its element count.</summary>
+    private static long Validate(TensorRef t, string name, string path)
     {
-        FloatKind kind = t.Storage.Type switch
-        {
-            "FloatStorage" => FloatKind.F32,
-            "DoubleStorage" => FloatKind.F64,
-            "HalfStorage" => FloatKind.F16,
-            "BFloat16Storage" => FloatKind.BF16,
-            _ => throw new CheckpointException($"{path}: tensor '{name}' is a {t.Storage.Type}; ByteFormer weights are floating point"),
-        };
         long elements = t.Storage.Elements;
         string Bad(string why) => $"{path}: tensor '{name}' {why} (corrupt?)";
         if (t.Shape.Length != t.Stride.Length)
@@ -125,31 +147,34 @@ public static class TorchCheckpoint
         {
             numel = t.Shape.Aggregate(1L, (a, d) => checked(a * d));
             needed = numel == 0 ? 0 : checked(t.Offset + 1 + t.Shape.Select((d, i) => checked((d - 1) * t.Stride[i])).Aggregate(0L, (a, b) => checked(a + b)));
+            _ = checked(elements * t.Storage.ElementSize);
         }
         catch (OverflowException)
         {
-            throw new CheckpointException(Bad($"has an impossible shape [{string.Join(", ", t.Shape)}] or stride [{string.Join(", ", t.Stride)}]"));
+            throw new CheckpointException(Bad($"has an impossible shape [{string.Join(", ", t.Shape)}], stride [{string.Join(", ", t.Stride)}] or storage size {elements}"));
         }
         if (needed > elements)
             throw new CheckpointException($"{path}: storage of '{name}' has {elements} elements, its shape needs {needed} (truncated?)");
         if (numel > elements)
             throw new CheckpointException(Bad($"has {numel} elements but its storage only {elements} (a broadcast view, not supported)"));
+        return numel;
+    }
 
+    /// <summary>A tensor's storage as a flat float32 tensor, read bounded by the size the pickle declares for it.</summary>
+    private static Tensor ReadStorage(ZipArchive zip, string prefix, TensorRef t, string name, string path)
+    {
+        FloatKind kind = t.Storage.Type switch
+        {
+            "FloatStorage" => FloatKind.F32,
+            "DoubleStorage" => FloatKind.F64,
+            "HalfStorage" => FloatKind.F16,
+            "BFloat16Storage" => FloatKind.BF16,
+            _ => throw new CheckpointException($"{path}: tensor '{name}' is a {t.Storage.Type}; ByteFormer weights are floating point"),
+        };
         var entry = zip.GetEntry($"{prefix}data/{t.Storage.Key}")
                     ?? throw new CheckpointException($"{path}: storage of '{name}' is missing (truncated?)");
-        long bytes;
-        try
-        {
-            bytes = checked(elements * t.Storage.ElementSize);
-        }
-        catch (OverflowException)
-        {
-            throw new CheckpointException(Bad($"has a storage of an impossible {elements} elements"));
-        }
-        var raw = ZipEntryReader.ReadExactly(entry, bytes, path);
-        var values = FloatDecoding.ToFloat32(raw, kind);
-        using var flat = tensor(values);
-        return flat.as_strided(t.Shape, t.Stride, t.Offset).contiguous();
+        var raw = ZipEntryReader.ReadExactly(entry, t.Storage.Elements * t.Storage.ElementSize, path, $"the pickle's storage of '{name}'");
+        return tensor(FloatDecoding.ToFloat32(raw, kind));
     }
 
     private static bool IsLegacyPickle(string path)

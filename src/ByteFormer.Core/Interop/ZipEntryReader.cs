@@ -22,11 +22,12 @@ public static class ZipEntryReader
     }
 
     /// <summary>The whole of <paramref name="entry"/>, which must hold exactly <paramref name="expectedBytes"/>.</summary>
-    public static byte[] ReadExactly(ZipArchiveEntry entry, long expectedBytes, string source)
+    /// <param name="expectedBy">Who expects that size, for errors (e.g. "the pickle's storage of 'x'").</param>
+    public static byte[] ReadExactly(ZipArchiveEntry entry, long expectedBytes, string source, string? expectedBy = null)
     {
         if (entry.Length != expectedBytes)
             throw new CheckpointException(
-                $"{source}: zip entry {entry.FullName} declares {entry.Length:N0} bytes where {expectedBytes:N0} are expected (forged or corrupt)");
+                $"{source}: zip entry {entry.FullName} declares {entry.Length:N0} bytes where {expectedBy ?? "its reader"} expects {expectedBytes:N0} (a zip bomb, forged or corrupt)");
         if (expectedBytes > Array.MaxLength)
             throw new CheckpointException($"{source}: zip entry {entry.FullName} is too large to read ({expectedBytes:N0} bytes)");
         var buffer = new byte[expectedBytes];
@@ -39,7 +40,7 @@ public static class ZipEntryReader
                 var n = stream.Read(buffer, read, buffer.Length - read);
                 if (n == 0)
                     throw new CheckpointException(
-                        $"{source}: zip entry {entry.FullName} holds only {read:N0} of the {expectedBytes:N0} bytes it declares (truncated or forged)");
+                        $"{source} is not a valid zip archive: entry {entry.FullName} holds only {read:N0} of the {expectedBytes:N0} bytes it declares (truncated or forged)");
                 read += n;
             }
             if (stream.ReadByte() >= 0)
@@ -48,12 +49,12 @@ public static class ZipEntryReader
         }
         catch (Exception e) when (e is not ByteFormerException and not OutOfMemoryException)
         {
-            throw new CheckpointException($"{source}: zip entry {entry.FullName} cannot be read ({e.Message})", e);
+            throw new CheckpointException($"{source} is not a valid zip archive: entry {entry.FullName} cannot be read ({e.Message})", e);
         }
         var crc = Crc32.Compute(buffer);
         if (crc != entry.Crc32)
             throw new CheckpointException(
-                $"{source}: zip entry {entry.FullName} fails its CRC-32 check (computed {crc:x8}, the archive says {entry.Crc32:x8}); the file is corrupt");
+                $"{source} is not a valid zip archive: entry {entry.FullName} fails its CRC-32 check (computed {crc:x8}, the archive says {entry.Crc32:x8}); the file is corrupt");
         return buffer;
     }
 }

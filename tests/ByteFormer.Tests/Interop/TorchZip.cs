@@ -14,6 +14,14 @@ public sealed class TorchZip
 {
     private readonly List<(string Name, float[] Values, long[] Shape)> tensors = new();
     private readonly List<(byte[] Key, byte[] Value)> extras = new();
+    private readonly List<(string Name, int Storage)> aliases = new();
+
+    /// <summary>Another tensor on the storage of tensor <paramref name="storage"/> (tied weights).</summary>
+    public TorchZip Alias(string name, int storage)
+    {
+        aliases.Add((name, storage));
+        return this;
+    }
 
     public TorchZip Tensor(string name, long[] shape, float[]? values = null)
     {
@@ -36,9 +44,10 @@ public sealed class TorchZip
         p.Op(0x80).Op(2);
         p.Global("collections", "OrderedDict").Op(')').Op('R');
         p.Op('(');
-        for (var i = 0; i < tensors.Count; i++)
+        foreach (var (name, index) in tensors.Select((t, i) => (t.Name, i)).Concat(aliases))
         {
-            var (name, values, shape) = tensors[i];
+            var (_, values, shape) = tensors[index];
+            var i = index;
             p.Str(name);
             p.Global("torch._utils", "_rebuild_tensor_v2");
             p.Op('(');
