@@ -12,6 +12,10 @@ public static partial class AtomicFile
 
     private static readonly ConcurrentDictionary<string, byte> InFlight = new();
 
+    /// <summary>Folders already cleaned by this process (once each: a command writing thousands of files into
+    /// one folder must not list it thousands of times).</summary>
+    private static readonly ConcurrentDictionary<string, byte> Cleaned = new();
+
     static AtomicFile()
     {
         // A SIGTERM or Ctrl+C ends the process without unwinding the writing thread: remove its temporary files.
@@ -24,7 +28,7 @@ public static partial class AtomicFile
     /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>,
     /// flushes it to disk, then renames it over <paramref name="path"/>. On failure the temporary file is
     /// removed and the old file is left as it was. Temporary files that killed writers left in the folder
-    /// (<c>.NAME.PID.tmp</c> whose process is gone) are removed first.</summary>
+    /// (<c>.NAME.PID.tmp</c> whose process is gone) are removed first, on the process's first write there.</summary>
     /// <param name="mode">Unix permissions the file is created with (e.g. 0600 for a secret); null for the default.</param>
     /// <param name="overwrite">False to refuse replacing an existing file, atomically (no check-then-rename race).</param>
     public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true)
@@ -33,7 +37,7 @@ public static partial class AtomicFile
         var dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir))
             throw new ByteFormerException($"cannot write {path}: folder {dir} does not exist");
-        RemoveStaleTemporaries(dir);
+        if (Cleaned.TryAdd(dir, 0)) RemoveStaleTemporaries(dir);
         var tmp = TemporaryName(full, Environment.ProcessId);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (mode is { } m && !OperatingSystem.IsWindows()) options.UnixCreateMode = m;

@@ -8,7 +8,10 @@ namespace ByteFormer.Interop;
 /// <summary>
 /// Reads a state_dict written by <c>torch.save</c> in its zip format (PyTorch ≥ 1.6): <c>*/data.pkl</c> holds
 /// a pickle of an OrderedDict whose tensors point at storages in <c>*/data/&lt;key&gt;</c>. Only the pickle
-/// opcodes and globals that a state_dict uses are understood; nothing from the file is executed.
+/// opcodes and globals that a state_dict uses are understood; nothing from the file is executed, and any other
+/// global is refused wherever it appears. The file is untrusted: entries are read bounded (the pickle at most
+/// <see cref="MaxPickleBytes"/>, each storage exactly the bytes the pickle declares for it) and checked against
+/// their CRC-32, and whatever is wrong with it is a <see cref="CheckpointException"/> saying what.
 /// Floating-point tensors are returned as float32.
 /// </summary>
 public static class TorchCheckpoint
