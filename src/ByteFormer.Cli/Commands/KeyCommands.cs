@@ -65,7 +65,7 @@ internal static class KeyCommands
             }
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
             var permuted = key.Permute(bytes);
-            AtomicFile.Write(target, s => s.Write(permuted));
+            AtomicFile.Write(target, s => s.Write(permuted), overwrite: false);            // never a file that appeared meanwhile
         }
         io.Out.WriteLine($"Permuted {jobs.Count:N0} files into {outDir} with key {key.Fingerprint}");
         return 0;

@@ -98,11 +98,23 @@ public sealed class BytePermutation : IByteTransform
         ["table"] = new JsonArray(table.Select(v => (JsonNode)(int)v).ToArray()),
     }.ToJsonString();
 
-    /// <summary>Writes a key file atomically; refuses to replace an existing one (a lost key loses the models trained with it).</summary>
+    /// <summary>Unix permissions of a key file: readable and writable by its owner only (it is a secret).</summary>
+    public const UnixFileMode KeyFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Writes a key file atomically, readable by its owner only (0600, never briefly wider); refuses to
+    /// replace an existing one, also one that appears while writing (a lost key loses the models trained with it).</summary>
     public void Save(string path)
     {
-        if (File.Exists(path)) throw new ByteFormerException($"{path} already exists: a key is never overwritten (choose another name)");
-        AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToKeyJson() + "\n")));
+        string Exists() => $"{path} already exists: a key is never overwritten (choose another name)";
+        if (File.Exists(path) || Directory.Exists(path)) throw new ByteFormerException(Exists());
+        try
+        {
+            AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToKeyJson() + "\n")), KeyFileMode, overwrite: false);
+        }
+        catch (ByteFormerException) when (File.Exists(path))
+        {
+            throw new ByteFormerException(Exists());
+        }
     }
 
     /// <summary>Reads a key file, or the reference table for <c>reference</c>; a wrong or damaged file is a clear error.</summary>

@@ -1,0 +1,97 @@
+using System.IO.Compression;
+
+namespace ByteFormer.Interop;
+
+/// <summary>
+/// Reads zip entries of untrusted archives whole, but bounded: an entry is read only if its declared size is
+/// at most what the caller expects, at most that many bytes plus one are inflated (so a forged size cannot
+/// make a small file inflate into gigabytes), and the bytes must match the declared size and CRC-32 of the
+/// central directory. Every failure is a <see cref="CheckpointException"/> naming the entry.
+/// </summary>
+public static class ZipEntryReader
+{
+    /// <summary>The whole of <paramref name="entry"/>, refused if it declares or inflates to more than
+    /// <paramref name="maxBytes"/> (<paramref name="what"/> says in errors what the limit is for).</summary>
+    public static byte[] ReadAll(ZipArchiveEntry entry, long maxBytes, string source, string what)
+    {
+        long declared = entry.Length;
+        if (declared < 0 || declared > maxBytes)
+            throw new CheckpointException(
+                $"{source}: zip entry {entry.FullName} declares {declared:N0} bytes, more than {what} may hold ({maxBytes:N0}); refused (a zip bomb?)");
+        return ReadExactly(entry, declared, source);
+    }
+
+    /// <summary>The whole of <paramref name="entry"/>, which must hold exactly <paramref name="expectedBytes"/>.</summary>
+    /// <param name="expectedBy">Who expects that size, for errors (e.g. "the pickle's storage of 'x'").</param>
+    public static byte[] ReadExactly(ZipArchiveEntry entry, long expectedBytes, string source, string? expectedBy = null)
+    {
+        if (entry.Length != expectedBytes)
+            throw new CheckpointException(
+                $"{source}: zip entry {entry.FullName} declares {entry.Length:N0} bytes where {expectedBy ?? "its reader"} expects {expectedBytes:N0} (a zip bomb, forged or corrupt)");
+        if (expectedBytes > Array.MaxLength)
+            throw new CheckpointException($"{source}: zip entry {entry.FullName} is too large to read ({expectedBytes:N0} bytes)");
+        var buffer = new byte[expectedBytes];
+        try
+        {
+            using var stream = entry.Open();
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = stream.Read(buffer, read, buffer.Length - read);
+                if (n == 0)
+                    throw new CheckpointException(
+                        $"{source} is not a valid zip archive: entry {entry.FullName} holds only {read:N0} of the {expectedBytes:N0} bytes it declares (truncated or forged)");
+                read += n;
+            }
+            if (stream.ReadByte() >= 0)
+                throw new CheckpointException(
+                    $"{source}: zip entry {entry.FullName} inflates past the {expectedBytes:N0} bytes it declares; refused (a zip bomb or a forged size)");
+        }
+        catch (Exception e) when (e is not ByteFormerException and not OutOfMemoryException)
+        {
+            throw new CheckpointException($"{source} is not a valid zip archive: entry {entry.FullName} cannot be read ({e.Message})", e);
+        }
+        var crc = Crc32.Compute(buffer);
+        if (crc != entry.Crc32)
+            throw new CheckpointException(
+                $"{source} is not a valid zip archive: entry {entry.FullName} fails its CRC-32 check (computed {crc:x8}, the archive says {entry.Crc32:x8}); the file is corrupt");
+        return buffer;
+    }
+}
+
+/// <summary>CRC-32 of zip (IEEE 802.3, reflected polynomial 0xEDB88320), slicing by 8.</summary>
+public static class Crc32
+{
+    private static readonly uint[] Table = MakeTable();
+
+    public static uint Compute(ReadOnlySpan<byte> data) => ~Append(0xFFFFFFFFu, data);
+
+    private static uint Append(uint crc, ReadOnlySpan<byte> data)
+    {
+        var t = Table;
+        var i = 0;
+        for (; i + 8 <= data.Length; i += 8)
+        {
+            crc ^= (uint)(data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24);
+            crc = t[7 * 256 + (crc & 0xFF)] ^ t[6 * 256 + ((crc >> 8) & 0xFF)] ^ t[5 * 256 + ((crc >> 16) & 0xFF)] ^ t[4 * 256 + (crc >> 24)]
+                  ^ t[3 * 256 + data[i + 4]] ^ t[2 * 256 + data[i + 5]] ^ t[256 + data[i + 6]] ^ t[data[i + 7]];
+        }
+        for (; i < data.Length; i++) crc = t[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+        return crc;
+    }
+
+    private static uint[] MakeTable()
+    {
+        var t = new uint[8 * 256];
+        for (uint n = 0; n < 256; n++)
+        {
+            var c = n;
+            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[n] = c;
+        }
+        for (var n = 0; n < 256; n++)
+            for (var s = 1; s < 8; s++)
+                t[s * 256 + n] = t[(s - 1) * 256 + n] >> 8 ^ t[t[(s - 1) * 256 + n] & 0xFF];
+        return t;
+    }
+}
