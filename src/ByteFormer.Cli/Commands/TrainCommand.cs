@@ -52,6 +52,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs (with --time-budget: the most)", DefaultValueFactory = _ => 10 };
         var timeBudget = new Option<double>("--time-budget") { Description = "Minutes: after the first epoch, keep as many epochs as fit (at most --epochs)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var lengthGroups = new Option<int>("--length-groups") { Description = "Split each batch into G groups of similar length, one forward pass each (less padding; same gradient)", DefaultValueFactory = _ => 1 };
         var accum = new Option<int>("--accumulate") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
         var warmup = new Option<int>("--warmup-steps") { DefaultValueFactory = _ => 500 };
@@ -79,7 +80,7 @@ internal static class TrainCommand
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, lengthGroups,
         };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
@@ -89,6 +90,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup), WeightDecay = parse.GetValue(wd),
                 LabelSmoothing = parse.GetValue(smoothing), EmaMomentum = parse.GetValue(emaMomentum), Seed = parse.GetValue(seed),
                 CheckpointEverySteps = parse.GetValue(checkpointEvery), TimeBudgetMinutes = parse.GetValue(timeBudget),
+                LengthGroups = parse.GetValue(lengthGroups),
             };
             var dataNames = parse.GetValue(data) ?? [];
             var encodings = parse.GetValue(encoding) ?? [];

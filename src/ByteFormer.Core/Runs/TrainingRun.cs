@@ -103,8 +103,8 @@ public sealed class TrainingRun
 
     private static void Check(TrainOptions options)
     {
-        if (options.Epochs < 1 || options.BatchSize < 1 || options.AccumulationSteps < 1)
-            throw new ByteFormerException("epochs, batch size and accumulation steps must be at least 1");
+        if (options.Epochs < 1 || options.BatchSize < 1 || options.AccumulationSteps < 1 || options.LengthGroups < 1)
+            throw new ByteFormerException("epochs, batch size, accumulation steps and length groups must be at least 1");
         if (options.TimeBudgetMinutes < 0) throw new ByteFormerException("a time budget must be a positive number of minutes");
     }
 

@@ -38,6 +38,14 @@ public sealed record TrainOptions
 
     /// <summary>Evaluate on the test set at each epoch end.</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
+
+    /// <summary>
+    /// Splits each micro-batch into this many groups of similar length, each its own forward pass, so that short files
+    /// are not padded to the longest of the batch (1: one pass). The loss is each group's mean weighted by its share of
+    /// the batch, so the gradient is the whole batch's; it needs a model whose logits padding does not change (masked
+    /// semantics). Worth it when file lengths vary widely (files from many writers, with metadata).
+    /// </summary>
+    public int LengthGroups { get; init; } = 1;
 }
 
 /// <summary>Metrics of one finished epoch (one line of metrics.jsonl).</summary>

@@ -135,18 +135,22 @@ public sealed class Trainer : IDisposable
                         for (var a = 0; a < accum; a++)
                         {
                             var batch = loader.Next();
-                            var tokens = ByteCollator.Collate(batch.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.MinimumBytes);
-                            var target = tensor(batch.Labels);
-                            var logits = model.call(tokens);
-                            var loss = Loss(logits, target, batch);
-                            if (accum == 1) loss.backward();
-                            else
+                            foreach (var (group, weight) in LengthGroupsOf(batch))
                             {
-                                using var share = (1.0 / accum).ToScalar();          // explicit: see AdamW's remarks
-                                loss.mul(share).backward();
+                                var tokens = ByteCollator.Collate(group.Samples.Select(x => (ReadOnlyMemory<byte>)x).ToList(), model.MinimumBytes);
+                                var target = tensor(group.Labels);
+                                var logits = model.call(tokens);
+                                var loss = Loss(logits, target, group);
+                                var scale = weight / accum;
+                                if (scale == 1.0) loss.backward();
+                                else
+                                {
+                                    using var share = scale.ToScalar();                  // explicit: see AdamW's remarks
+                                    loss.mul(share).backward();
+                                }
+                                lossSum += loss.item<float>() * group.Samples.Length;
+                                hits += logits.argmax(1).eq(target).sum().item<long>();
                             }
-                            lossSum += loss.item<float>() * micro;
-                            hits += logits.argmax(1).eq(target).sum().item<long>();
                             seen += micro;
                         }
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
@@ -195,6 +199,28 @@ public sealed class Trainer : IDisposable
     {
         optimizer.Dispose();
         ema?.Dispose();
+    }
+
+    /// <summary>
+    /// The micro-batch as <see cref="TrainOptions.LengthGroups"/> groups of similar length, each with its share of the
+    /// batch (the weight of its mean loss); the batch itself, weight 1, when grouping is off or padding changes logits.
+    /// </summary>
+    private IEnumerable<(ByteBatchData Group, double Weight)> LengthGroupsOf(ByteBatchData batch)
+    {
+        var groups = Math.Min(options.LengthGroups, batch.Samples.Length);
+        if (groups <= 1 || model.PaddingChangesLogits)
+        {
+            yield return (batch, 1.0);
+            yield break;
+        }
+        var order = Enumerable.Range(0, batch.Samples.Length).OrderBy(i => batch.Samples[i].Length).ThenBy(i => i).ToArray();
+        var size = (order.Length + groups - 1) / groups;
+        foreach (var chunk in order.Chunk(size))
+        {
+            T[]? Pick<T>(T[]? all) => all is null ? null : chunk.Select(i => all[i]).ToArray();
+            yield return (new ByteBatchData(chunk.Select(i => batch.Samples[i]).ToArray(), Pick(batch.Labels)!,
+                Pick(batch.PartnerLabels), Pick(batch.OwnWeights)), (double)chunk.Length / order.Length);
+        }
     }
 
     /// <summary>
