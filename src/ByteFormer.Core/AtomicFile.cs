@@ -29,6 +29,8 @@ public static partial class AtomicFile
     /// flushes it to disk, then renames it over <paramref name="path"/>. On failure the temporary file is
     /// removed and the old file is left as it was. Temporary files that killed writers left in the folder
     /// (<c>.NAME.PID.tmp</c> whose process is gone) are removed first, on the process's first write there.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="write">Writes the whole content to the stream it is given.</param>
     /// <param name="mode">Unix permissions the file is created with (e.g. 0600 for a secret); null for the default.</param>
     /// <param name="overwrite">False to refuse replacing an existing file, atomically (no check-then-rename race).</param>
     public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true)

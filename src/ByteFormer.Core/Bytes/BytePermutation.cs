@@ -20,6 +20,8 @@ public sealed class BytePermutation : IByteTransform
 
     private readonly byte[] table;
 
+    /// <summary>The permutation that maps byte value v to <paramref name="table"/>[v].</summary>
+    /// <exception cref="ByteFormerException">The table is not a permutation of 0..255.</exception>
     public BytePermutation(IReadOnlyList<int> table)
     {
         if (table.Count != 256) throw new ByteFormerException($"a byte permutation has 256 entries, not {table.Count}");
@@ -39,10 +41,13 @@ public sealed class BytePermutation : IByteTransform
     /// <summary>True for CoreNet's fixed table (<see cref="Reference"/>).</summary>
     public bool IsReference => Fingerprint == Reference.Fingerprint;
 
+    /// <summary>The table: byte value v becomes Table[v].</summary>
     public IReadOnlyList<byte> Table => table;
 
+    /// <inheritdoc />
     public string Spec => $"permute:{(IsReference ? ReferenceName : Fingerprint)}";
 
+    /// <inheritdoc />
     public byte[] Apply(byte[] bytes, Random random) => Permute(bytes);
 
     /// <summary>The permuted bytes.</summary>
@@ -122,7 +127,7 @@ public sealed class BytePermutation : IByteTransform
     {
         if (pathOrReference == ReferenceName) return Reference;
         var path = pathOrReference;
-        if (!File.Exists(path)) throw new ByteFormerException($"{path}: no such key file (make one with 'byteformer keygen --out {path}')");
+        if (!File.Exists(path)) throw new ByteFormerException($"{path}: no such key file");
         JsonNode? node;
         try
         {

@@ -22,6 +22,9 @@ public static class ZipEntryReader
     }
 
     /// <summary>The whole of <paramref name="entry"/>, which must hold exactly <paramref name="expectedBytes"/>.</summary>
+    /// <param name="entry">The zip entry.</param>
+    /// <param name="expectedBytes">Its size as the reader knows it; more or fewer bytes is an error.</param>
+    /// <param name="source">The archive's path, for errors.</param>
     /// <param name="expectedBy">Who expects that size, for errors (e.g. "the pickle's storage of 'x'").</param>
     public static byte[] ReadExactly(ZipArchiveEntry entry, long expectedBytes, string source, string? expectedBy = null)
     {
@@ -64,6 +67,7 @@ public static class Crc32
 {
     private static readonly uint[] Table = MakeTable();
 
+    /// <summary>The CRC-32 of <paramref name="data"/>, as zip stores it.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => ~Append(0xFFFFFFFFu, data);
 
     private static uint Append(uint crc, ReadOnlySpan<byte> data)

@@ -112,10 +112,9 @@ public static class Checkpoint
         Load(zip, "model.safetensors", model, path);
         if (ema is not null) Load(zip, zip.GetEntry("ema.safetensors") is null ? "model.safetensors" : "ema.safetensors", ema, path);
         var entry = zip.GetEntry("optimizer.bin") ?? throw new CheckpointException($"{path} lacks the optimizer state");
-        using (var s = new MemoryStream())
+        // AdamW keeps two moments per parameter: about twice the weights' bytes.
+        using (var s = new MemoryStream(ZipEntryReader.ReadAll(entry, 2 * MostWeightBytes(model), path, "an optimizer state")))
         {
-            using (var e = entry.Open()) e.CopyTo(s);
-            s.Position = 0;
             using var r = new BinaryReader(s);
             optimizer.Load(r);
         }
@@ -134,12 +133,16 @@ public static class Checkpoint
     private static void Load(ZipArchive zip, string name, ByteClassifier model, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");
-        using var s = new MemoryStream();
-        using (var e = entry.Open()) e.CopyTo(s);
-        s.Position = 0;
+        // Read bounded by what the model's weights can take, and CRC-checked: a corrupt or forged entry is refused.
+        using var s = new MemoryStream(ZipEntryReader.ReadAll(entry, MostWeightBytes(model), path, "the model's weights"));
         var (tensors, _) = Safetensors.Read(s, $"{path}:{name}");
         using (tensors) WeightLoader.Load(model, tensors, $"{path}:{name}");
     }
+
+    /// <summary>The most bytes a weights entry of <paramref name="model"/> can take: 8 bytes an element (no dtype is
+    /// wider), plus room for the header.</summary>
+    private static long MostWeightBytes(ByteClassifier model) =>
+        8 * (model.parameters().Sum(p => p.numel()) + model.buffers().Sum(b => b.numel())) + (16 << 20);
 
     private static ZipArchive Open(string path)
     {

@@ -113,10 +113,10 @@ public static class SpeechSynthesizer
     /// </summary>
     public static void Generate(string output, SpeechSynthOptions options, Action<int, int>? progress = null, CancellationToken cancel = default)
     {
-        if (options.PerWord < 1 || options.Jobs < 1) throw new ByteFormerException("--per-word and --jobs must be at least 1");
+        if (options.PerWord < 1 || options.Jobs < 1) throw new ByteFormerException("clips per word and jobs must be at least 1");
         var unknownWords = options.Words.Except(SpeechCommandsWords.All).ToList();
         if (unknownWords.Count > 0) throw new ByteFormerException($"not Speech Commands words: {string.Join(", ", unknownWords)}");
-        if (Directory.Exists(output) || File.Exists(output)) throw new ByteFormerException($"{output} already exists; choose another --out or remove it");
+        if (Directory.Exists(output) || File.Exists(output)) throw new ByteFormerException($"{output} already exists; choose another folder or remove it");
         RequireTool("sox", "sox", options.SearchPath);
         var voices = SynthVoice.Installed();
         var plans = Plan(options, voices);
