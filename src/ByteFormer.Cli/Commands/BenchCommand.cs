@@ -35,7 +35,7 @@ internal static class BenchCommand
             throw new ByteFormerException("--model needs --samples pointing at a folder of files");
         if (modelOnly)
         {
-            var results = ModelCases(modelPath!, samplesDir!, seconds).ToDictionary(c => c.Item1, c => c.Item2());
+            var results = PipelineThroughput.ModelCases(modelPath!, samplesDir!, seconds).ToDictionary(c => c.Item1, c => c.Item2());
             if (asJson) io.Out.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
             else foreach (var (name, value) in results) io.Console.WriteLine($"{name}: {value:F2}");
             return 0;
@@ -45,12 +45,12 @@ internal static class BenchCommand
         Action<string>? progress = asJson ? null : m => io.Err.WriteLine($"  measuring {m} ...");
         var modelResults = new Dictionary<string, double>();
         if (modelPath is not null)
-            foreach (var (name, measure) in ModelCases(modelPath, samplesDir!, seconds))
+            foreach (var (name, measure) in PipelineThroughput.ModelCases(modelPath, samplesDir!, seconds))
             {
                 progress?.Invoke(name);
                 modelResults[name] = measure();
             }
-        Func<(string, Func<double>)[]> extra = () => DataCases(seconds);
+        Func<(string, Func<double>)[]> extra = () => [.. PipelineThroughput.DataCases(seconds)];
         var report = Throughput.Run(seconds, leakSteps, progress, extra, modelResults);
         if (asJson)
         {
@@ -68,77 +68,5 @@ internal static class BenchCommand
         io.Console.WriteLine($"peak RSS {report.PeakRssMb:F0} MB; RSS growth {report.RssGrowthMbPer1000Steps:F1} MB per 1,000 training steps");
         foreach (var (name, value) in report.Extra) io.Console.WriteLine($"{name}: {value:F2}");
         return 0;
-    }
-
-    /// <summary>The data pipeline's speed (augment + encode, one thread), to set beside the model's samples/s.</summary>
-    private static (string, Func<double>)[] DataCases(double seconds)
-    {
-        if (!Directory.Exists(FashionMnist.DefaultRoot)) return [];
-        var images = FashionMnist.Load("train", limit: 2000);
-        double FilesPerS(string encoding)
-        {
-            var dataset = new EncodedImageDataset(images, ImageEncoding.Parse(encoding), new ImageAugmentation(), 0, "bench");
-            var sw = Stopwatch.StartNew();
-            var n = 0;
-            while (sw.Elapsed.TotalSeconds < seconds / 3) dataset.Bytes(n++ % dataset.Count, n / dataset.Count);
-            return n / sw.Elapsed.TotalSeconds;
-        }
-        return [.. new[] { "tiff", "png", "jpeg75" }.Select(e => ($"data_files_per_s_{e}_augmented_1thread", (Func<double>)(() => FilesPerS(e))))];
-    }
-
-    private static (string, Func<double>)[] ModelCases(string modelPath, string samplesDir, double seconds)
-    {
-        var loaded = ModelFile.Load(modelPath);
-        var predictor = new Predictor(loaded.Model, loaded.Labels, batchSize: 64);
-        var inputs = Directory.EnumerateFiles(samplesDir, "*", SearchOption.AllDirectories).Order()
-            .Select(predictor.ReadFile).ToList();
-        if (inputs.Count == 0) throw new ByteFormerException($"{samplesDir} holds no files");
-        double LatencyP50Ms()
-        {
-            predictor.Predict([inputs[0]]);
-            var times = new List<double>();
-            var total = Stopwatch.StartNew();
-            for (var i = 0; times.Count < 20 || total.Elapsed.TotalSeconds < seconds; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                predictor.Predict([inputs[i % inputs.Count]]);
-                times.Add(sw.Elapsed.TotalMilliseconds);
-            }
-            times.Sort();
-            return times[times.Count / 2];
-        }
-        double FilesPerS()
-        {
-            var batch = Enumerable.Range(0, 512).Select(i => inputs[i % inputs.Count]).ToList();
-            predictor.Predict(batch);
-            var sw = Stopwatch.StartNew();
-            var n = 0;
-            while (n == 0 || sw.Elapsed.TotalSeconds < seconds)
-            {
-                predictor.Predict(batch);
-                n += batch.Count;
-            }
-            return n / sw.Elapsed.TotalSeconds;
-        }
-        double OneThread(Func<double> measure)
-        {
-            // Single-file latency is mostly per-op overhead, which a second thread adds to rather than hides.
-            var threads = TorchSharp.torch.get_num_threads();
-            TorchSharp.torch.set_num_threads(1);
-            try
-            {
-                return measure();
-            }
-            finally
-            {
-                TorchSharp.torch.set_num_threads(threads);
-            }
-        }
-        // model_latency_p50_ms is one file as `predict FILE` runs it: on one thread (see PredictCommand.FewFiles).
-        return
-        [
-            ("model_latency_p50_ms", () => OneThread(LatencyP50Ms)), ("model_files_per_s_batched", FilesPerS),
-            ("model_latency_p50_ms_all_threads", LatencyP50Ms),
-        ];
     }
 }

@@ -15,35 +15,18 @@ internal static class TrainCommand
 {
     public static Command Create(CliIO io)
     {
-        var data = new Option<string[]>("--data")
-        {
-            Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own. " +
-                          "Give it several times to train one model on all of them (classes named data/class), with one --encoding each ('none' for a plain folder)",
-        };
-        var encoding = new Option<string[]>("--encoding")
-        {
-            Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]; for a Speech Commands folder: " +
-                          "wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k. Fashion-MNIST takes several, comma-separated, " +
-                          "for a mixture (each sample draws one per epoch)",
-        };
+        var data = new Option<string[]>("--data") { Description = "'fashion-mnist', or a folder with train/<class>/* (and test/<class>/*); with --resume, the run's own. Give it several times to train one model on all of them (classes named data/class), with one --encoding each ('none' for a plain folder)" };
+        var encoding = new Option<string[]>("--encoding") { Description = "For fashion-mnist: fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]; for a Speech Commands folder: wav-float32, wav-int32, wav-int16, wav-uint8, mulaw or mp3, optionally @8k. Fashion-MNIST takes several, comma-separated, for a mixture (each sample draws one per epoch)" };
         var task = new Option<int>("--task") { Description = "Speech Commands: 12 (commands + unknown + silence) or 35 classes", DefaultValueFactory = _ => 12 };
         task.AcceptOnlyFromAmong("12", "35");
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only N training samples: the first N images; for Speech Commands, N clips spread over every class" };
         var testLimit = new Option<int?>("--test-limit") { Description = "Use only N test samples (as --train-limit)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Same as --augment none" };
-        var augment = new Option<string>("--augment")
-        {
-            Description = "Augmentation before encoding. Images: full (crop, flip, random erasing), light (crop, flip); audio: full (background noise, shift, mixup), light (no mixup); or none",
-            DefaultValueFactory = _ => "full",
-        };
+        var augment = new Option<string>("--augment") { Description = "Augmentation before encoding. Images: full (crop, flip, random erasing), light (crop, flip); audio: full (background noise, shift, mixup), light (no mixup); or none", DefaultValueFactory = _ => "full" };
         augment.AcceptOnlyFromAmong("full", "light", "none");
         var preset = new Option<string>("--preset") { Description = $"Model size: {string.Join(", ", ByteFormerConfig.PresetNames)}", DefaultValueFactory = _ => "micro" };
-        var architecture = new Option<string>("--architecture")
-        {
-            Description = "byteformer, or pixel-vit: the pixel-space baseline (a ViT of the preset's width and depth on raw fHWC pixel files)",
-            DefaultValueFactory = _ => ModelArchitecture.ByteFormer,
-        };
+        var architecture = new Option<string>("--architecture") { Description = "byteformer, or pixel-vit: the pixel-space baseline (a ViT of the preset's width and depth on raw fHWC pixel files)", DefaultValueFactory = _ => ModelArchitecture.ByteFormer };
         architecture.AcceptOnlyFromAmong([.. ModelArchitecture.Names]);
         var patch = new Option<int>("--patch") { Description = "pixel-vit: patch size in pixels", DefaultValueFactory = _ => 4 };
         var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2)" };
@@ -68,11 +51,7 @@ internal static class TrainCommand
         var permutation = CommonOptions.KeyOption();
         var noise = new Option<int?>("--byte-noise") { Description = "Add uniform noise in [-W, W] to every byte, mod 256 (before any permutation)" };
         var keepFraction = new Option<double?>("--keep-fraction") { Description = "Privacy camera: keep this fraction of byte positions (fixed), drop the rest" };
-        var speed = new Option<double?>("--speed-perturb")
-        {
-            Description = "Audio: play each training clip at a random speed in [1 - R, 1 + R] (pitch and formants move with it), " +
-                          "on top of --augment light or full; not in the reference's recipe",
-        };
+        var speed = new Option<double?>("--speed-perturb") { Description = "Audio: play each training clip at a random speed in [1 - R, 1 + R] (pitch and formants move with it), on top of --augment light or full; not in the reference's recipe" };
         var writers = new Option<string?>("--writers") { Description = "Fashion-MNIST written by a pool of real image writers drawn per image per epoch, in place of --encoding: all, formats (tiff,png,…) or writer names" };
         var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert up to this many bytes of valid metadata before the pixels (random length per file)" };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W" };

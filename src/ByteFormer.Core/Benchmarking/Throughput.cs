@@ -163,14 +163,15 @@ public static class Throughput
         model.train();
         using var tokens = RandomBytes(batch, bytes, seed: 2);
         using var labels = randint(0, model.Config.NClasses, [batch]);
-        var optimizer = optim.AdamW(model.parameters(), lr: 1e-5);
+        // The trainer's own AdamW (TorchSharp's is the one Training.AdamW's remarks found unsafe).
+        var optimizer = new Training.AdamW([(model.parameters(), 0.05)], 1e-5);
         var result = SamplesPerS(batch, seconds, () =>
         {
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             nn.functional.cross_entropy(model.call(tokens), labels).backward();
             nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
+            optimizer.Step();
         });
         optimizer.Dispose();
         model.eval();
@@ -198,13 +199,13 @@ public static class Throughput
         model.train();
         using var tokens = RandomBytes(8, 1000, seed: 3);
         using var labels = randint(0, 10, [8]);
-        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
+        using var optimizer = new Training.AdamW([(model.parameters(), 0.05)], 1e-4);
         void Step()
         {
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             nn.functional.cross_entropy(model.call(tokens), labels).backward();
-            optimizer.step();
+            optimizer.Step();
         }
         for (var i = 0; i < 100; i++) Step();
         GC.Collect();
