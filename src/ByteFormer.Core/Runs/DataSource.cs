@@ -167,9 +167,13 @@ public static class DataSource
         }
         else
         {
-            var folder = new FolderDataset(data, model.Model.ByteBudget, model.Labels);
+            // The folder's classes are the model's, or one data set's of a joint model (labels "set/class"); else the
+            // model's labels name the folders (a folder may hold some classes only).
+            var folder = new FolderDataset(data, model.Model.ByteBudget);
+            var relabeled = RelabeledDataset.InLabelSpace(folder, model.Labels);
+            if (relabeled is null) folder = new FolderDataset(data, model.Model.ByteBudget, model.Labels);
             if (folder.SkipSummary is { } skipped) notes.Add(skipped);
-            dataset = folder;
+            dataset = relabeled ?? folder;
         }
         // Folders and Speech Commands are stored class by class, so N files spread over all of them.
         if (limit is { } count) dataset = new SpreadSamples(dataset, count);

@@ -1,0 +1,225 @@
+using System.Text.Json;
+using ByteFormer.Bytes;
+using ByteFormer.Codecs;
+using ByteFormer.Codecs.Audio;
+using ByteFormer.Codecs.Writers;
+using ByteFormer.Data;
+using ByteFormer.Inference;
+using ByteFormer.Model;
+using ByteFormer.Runs;
+using ByteFormer.Tests.Cli;
+using ByteFormer.Tests.Data;
+using ByteFormer.Tests.Training;
+using ByteFormer.Training;
+using static TorchSharp.torch;
+
+namespace ByteFormer.Tests.Runs;
+
+/// <summary>
+/// What the library does that the CLI used to: a model file's input contract, a run's composition (data, folder,
+/// resume, metadata), one encoding vocabulary. Runs alone, as the other tests that train (torch's generator is global).
+/// </summary>
+[Collection(nameof(TrainingTests))]
+public class TrainingRunTests
+{
+    private static readonly ModelChoice Nano = new(Preset: "nano", Overrides: new ConfigOverrides(MaxTokens: 64));
+    private static readonly TrainOptions OneEpoch = new() { Epochs = 1, BatchSize = 4, WarmupSteps = 2 };
+
+    private static TrainingResult Train(RunSpec spec, string runDir, string command = "test run", TrainOptions? options = null) =>
+        TrainingRun.Start(spec, Nano, options ?? OneEpoch, runDir, command).Run(new NullTrainingObserver())
+        ?? throw new InvalidOperationException("the run was cancelled");
+
+    [Fact]
+    public void A_keyed_model_loaded_through_the_library_needs_its_key_and_with_it_gives_the_CLI_s_logits()
+    {
+        using var dir = new TempDir();
+        ByteTransformTests.MakeFolders(dir);
+        var key = BytePermutation.Generate();
+        key.Save(dir.File("key.json"));
+        BytePermutation.Generate().Save(dir.File("other.json"));
+        var trained = Train(new RunSpec { Data = dir.File("data"), PermutationKey = dir.File("key.json") }, dir.File("run"));
+        var file = dir.File("data/test/c1/3.bin");
+
+        using var loaded = ModelFile.Load(trained.ModelPath);
+        Assert.True(loaded.Contract.NeedsKey);
+        Assert.Equal(key.Fingerprint, loaded.Contract.KeyFingerprint);
+        Assert.Equal(loaded.Model.ByteBudget, loaded.Contract.ByteBudget);
+        var noKey = Assert.Throws<ByteFormerException>(() => loaded.CreatePredictor()).Message;
+        Assert.Contains("trained on permuted bytes", noKey);
+        var wrongKey = Assert.Throws<ByteFormerException>(() =>
+            loaded.CreatePredictor(new PredictorOptions { Key = BytePermutation.Load(dir.File("other.json")) })).Message;
+        Assert.Contains("wrong key", wrongKey);
+        // The CLI says what the library says.
+        Assert.Equal($"byteformer: error: {noKey}", CliRunner.Run("predict", trained.ModelPath, file).Err.Trim());
+        Assert.Equal($"byteformer: error: {wrongKey}",
+            CliRunner.Run("predict", trained.ModelPath, file, "--byte-permutation", dir.File("other.json")).Err.Trim());
+
+        var predictor = loaded.CreatePredictor(new PredictorOptions { Key = key });
+        var logits = predictor.Predict([predictor.ReadFile(file)])[0].Logits;
+        // On as many threads as the library ran (a reduction over another thread count rounds differently).
+        var cli = CliRunner.Run("predict", trained.ModelPath, file, "--byte-permutation", dir.File("key.json"), "--json", "--logits",
+            "--threads", $"{get_num_threads()}");
+        Assert.True(cli.ExitCode == 0, cli.Err);
+        var cliLogits = JsonDocument.Parse(cli.Out).RootElement[0].GetProperty("logits").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        Assert.Equal(cliLogits, logits);
+
+        // The key holder permutes; the server, told the files are pre-permuted, never needs the key.
+        var server = loaded.CreatePredictor(new PredictorOptions { PrePermuted = true });
+        var sent = new ByteInput("sent", key.Permute(File.ReadAllBytes(file)), new FileInfo(file).Length);
+        Assert.Equal(logits, server.Predict([sent])[0].Logits);
+    }
+
+    [Fact]
+    public void A_plain_model_takes_no_key_and_its_predictor_reads_the_budget_only()
+    {
+        using var dir = new TempDir();
+        ByteTransformTests.MakeFolders(dir);
+        var trained = Train(new RunSpec { Data = dir.File("data") }, dir.File("run"));
+        using var loaded = ModelFile.Load(trained.ModelPath);
+        Assert.False(loaded.Contract.NeedsKey);
+        Assert.True(loaded.Contract.Encodings.IsEmpty);                        // files as they are
+        Assert.Contains("plain bytes", Assert.Throws<ByteFormerException>(() =>
+            loaded.CreatePredictor(new PredictorOptions { Key = BytePermutation.Generate() })).Message);
+        var predictor = loaded.CreatePredictor();
+        File.WriteAllBytes(dir.File("big.bin"), new byte[loaded.Contract.ByteBudget + 1000]);
+        var result = predictor.Predict([predictor.ReadFile(dir.File("big.bin"))])[0];
+        Assert.Equal(loaded.Contract.ByteBudget, result.Input.Bytes.Length);
+        Assert.Contains("the model's budget", result.Note);
+    }
+
+    [Fact]
+    public void A_run_records_its_data_and_command_resumes_from_its_folder_and_writes_nothing_when_a_check_fails()
+    {
+        using var dir = new TempDir();
+        ByteTransformTests.MakeFolders(dir);
+        File.WriteAllBytes(dir.File("data/train/c0/empty.bin"), []);
+        File.CreateSymbolicLink(dir.File("data/train/c1/broken.bin"), dir.File("nowhere"));
+        var spec = new RunSpec { Data = dir.File("data"), Seed = 3 };
+        var run = TrainingRun.Start(spec, Nano, OneEpoch with { Seed = 5 }, dir.File("run"), "byteformer train first");
+        Assert.Contains(run.Data.Notes, n => n.Contains("skipped 1 empty and 1 unreadable files"));
+        var folder = new RunFolder(dir.File("run"));
+        Assert.Equal(spec with { Seed = 5 }, folder.ReadSpec() with { JoinData = null, JoinEncodings = null });
+        Assert.Equal("byteformer train first", folder.ReadCommand());
+        var result = run.Run(new NullTrainingObserver())!;
+        Assert.True(folder.IsFinished);
+        Assert.Equal(result.ModelPath, folder.ModelPath);
+        Assert.Equal(16, result.TestSamples);
+        Assert.Equal(result.TestTop1!.Value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), result.Metadata[ModelMetadata.TestTop1]);
+
+        // Resume reads the configuration and data from the folder; the model file keeps the command that started it.
+        var resumed = TrainingRun.Resume(dir.File("run"), "byteformer train again").Run(new NullTrainingObserver())!;
+        Assert.Equal("byteformer train first (resumed: byteformer train again)", resumed.Metadata[ModelMetadata.TrainCommand]);
+        Assert.Equal(result.TestTop1, resumed.TestTop1);
+
+        Assert.Contains("already holds a run", Assert.Throws<ByteFormerException>(() =>
+            TrainingRun.Start(spec, Nano, OneEpoch, dir.File("run"), "x")).Message);
+        Assert.Contains("speed perturbation is for audio", Assert.Throws<ByteFormerException>(() =>
+            TrainingRun.Start(spec with { SpeedPerturb = 0.1 }, Nano, OneEpoch, dir.File("run2"), "x")).Message);
+        Assert.Contains("reads decoded pixels", Assert.Throws<ByteFormerException>(() =>
+            TrainingRun.Start(new RunSpec { Data = "fashion-mnist", Encoding = "tiff" }, Nano with { Architecture = ModelArchitecture.PixelVit },
+                OneEpoch, dir.File("run2"), "x")).Message);
+        Directory.CreateDirectory(dir.File("data/train/c2"));
+        Assert.Contains("c2: class folder holds no", Assert.Throws<ByteFormerException>(() =>
+            TrainingRun.Start(spec, Nano, OneEpoch, dir.File("run2"), "x")).Message);
+        Assert.False(Directory.Exists(dir.File("run2")));                      // nothing written for a run that could not start
+    }
+
+    [Fact]
+    public void A_run_on_several_data_sets_scores_each_from_the_trainer_s_last_evaluation()
+    {
+        using var dir = new TempDir();
+        JoinedDataTests.MakeFolders(dir, "first", 0);
+        JoinedDataTests.MakeFolders(dir, "second", 120);
+        var spec = new RunSpec { Data = dir.File("first"), JoinData = [dir.File("first"), dir.File("second")], JoinEncodings = [null, null] };
+        var result = Train(spec, dir.File("run"));
+        Assert.Equal(["first", "second"], result.PartTop1.Select(p => p.Name));
+        Assert.Equal(result.TestTop1!.Value, result.PartTop1.Average(p => p.Top1), 6);    // equal-sized parts
+        Assert.Equal("first: as is + second: as is", result.Metadata[ModelMetadata.Encoding]);
+        using var loaded = ModelFile.Load(result.ModelPath);
+        var evaluation = DataSource.OpenEvaluation(dir.File("second/test"), loaded);
+        Assert.Equal(12, evaluation.Dataset.Count);
+        Assert.Contains("2 data sets to join need 2 encodings", Assert.Throws<ByteFormerException>(() =>
+            (spec with { JoinEncodings = null }).Validate()).Message);
+    }
+
+    [Fact]
+    public void Length_groups_give_the_gradient_of_the_whole_batch()
+    {
+        using var dir = new TempDir();
+        var rng = new Random(1);
+        var files = Enumerable.Range(0, 32).Select(i => Enumerable.Range(0, 20 + rng.Next(200)).Select(_ => (byte)rng.Next(256)).ToArray()).ToList();
+        var data = new InMemoryDataset(files, files.Select((_, i) => i % 2).ToList(), ["a", "b"], "mixed lengths");
+        float[] After(int groups)
+        {
+            manual_seed(3);
+            using var model = new ByteFormerModel(ByteFormerConfig.Preset("nano") with { MaxNumTokens = 64, NClasses = 2 });
+            var options = new TrainOptions { Epochs = 1, BatchSize = 16, WarmupSteps = 1, EmaMomentum = 0, LengthGroups = groups };
+            using var trainer = new Trainer(model, data, null, options, dir.File($"g{groups}"), new NullTrainingObserver());
+            Assert.True(trainer.Run());
+            return model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+        var whole = After(1);
+        var grouped = After(4);
+        Assert.Equal(whole, After(1));                                          // the same run twice: the same weights
+        // Equal up to the rounding of sums taken in another order, which AdamW's normalisation can blow up for the odd
+        // weight whose gradient is near zero: all but a handful agree to 1e-4, and none is far off.
+        var diffs = whole.Zip(grouped, (a, b) => Math.Abs(a - b)).ToArray();
+        Assert.True(diffs.Count(d => d > 1e-4) < 50, $"{diffs.Count(d => d > 1e-4)} weights differ by more than 1e-4");
+        Assert.True(diffs.Max() < 1e-2, $"largest difference {diffs.Max()}");
+        manual_seed(3);                                                         // the initial weights of both runs
+        var other = new ByteFormerModel(ByteFormerConfig.Preset("nano") with { MaxNumTokens = 64, NClasses = 2 });
+        var untrained = other.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        other.Dispose();
+        Assert.True(whole.Zip(untrained, (a, b) => Math.Abs(a - b)).Count(d => d > 1e-4) > 10_000);   // training moved them
+    }
+
+    [Fact]
+    public void One_vocabulary_names_every_encoding_and_a_model_s_trained_encodings()
+    {
+        Assert.Equal(EncodingKind.Image, FileEncodings.Parse("jpeg90").Kind);
+        Assert.Equal(EncodingKind.Audio, FileEncodings.Parse("mulaw@8k").Kind);
+        Assert.Equal(EncodingKind.File, FileEncodings.Parse("none").Kind);
+        Assert.Equal(".tiff", FileEncodings.Parse("tif").Extension);
+        Assert.False(FileEncodings.TryParse("gif", out _));
+        Assert.Contains("unknown encoding 'gif'", Assert.Throws<CodecException>(() => FileEncodings.Parse("gif")).Message);
+        Assert.Contains("an encoding of images, not of audio",
+            Assert.Throws<CodecException>(() => FileEncodings.Parse<AudioEncoding>("tiff", EncodingKind.Audio)).Message);
+
+        var joint = TrainedEncodings.Parse("fashion-mnist: tiff + speech: mulaw@8k");
+        Assert.Equal("fashion-mnist: tiff + speech: mulaw@8k", joint.ToString());
+        Assert.Equal("tiff", joint.For(EncodingKind.Image, "fashion-mnist")!.Name);
+        Assert.Equal("mulaw@8k", joint.For(EncodingKind.Audio, "a folder of another name")!.Name);   // found by kind
+        Assert.Null(joint.SingleAudio);
+        Assert.Null(TrainedEncodings.Parse("tiff,png").For(EncodingKind.Image));                  // a mixture: name one
+        Assert.Equal(AudioEncoding.Parse("wav-int16@8k"), TrainedEncodings.Parse("wav-int16@8k").SingleAudio);
+        Assert.True(TrainedEncodings.Parse(null).IsEmpty);
+    }
+
+    [Fact]
+    public void A_preset_takes_overrides_and_a_window_sets_every_other_shift()
+    {
+        var config = new ConfigOverrides(KernelSize: 32, WindowSize: 64, MaxTokens: 100).ApplyTo("micro");
+        Assert.Equal((32, 16, 100), (config.ConvKernelSize, config.ConvStride, config.MaxNumTokens));
+        Assert.Equal([64], config.WindowSizes);
+        Assert.Equal([0, 32, 0, 32, 0, 32], config.WindowShifts);
+        Assert.Equal(99L * 16 + 32, config.ByteBudget);
+        Assert.Equal(ByteFormerConfig.Preset("nano").ToJson(), ConfigOverrides.None.ApplyTo("nano").ToJson());
+        Assert.Throws<ConfigurationException>(() => ConfigOverrides.None.ApplyTo("gigantic"));
+    }
+
+    [Fact]
+    public void Written_images_draw_every_format_repeatably_and_move_the_pixels_by_their_metadata()
+    {
+        var images = FashionMnist.Load("test", limit: 60);
+        var plain = new WrittenImageDataset(images, ImageWriters.All, null, 1, "plain");
+        var padded = new WrittenImageDataset(images, ImageWriters.All, null, 1, "padded", 256, exactMetadata: true);
+        Assert.Equal(plain.Bytes(7, 2), plain.Bytes(7, 2));
+        Assert.Equal(6, Enumerable.Range(0, 60).Select(i => plain.WriterOf(i, 0).Format).Distinct().Count());
+        Assert.Contains(Enumerable.Range(0, 60), i => plain.WriterOf(i, 0) != plain.WriterOf(i, 1));
+        for (var i = 0; i < 60; i++)
+        {
+            Assert.Equal(plain.WriterOf(i, 0), padded.WriterOf(i, 0));
+            Assert.InRange(padded.Bytes(i, 0).Length - plain.Bytes(i, 0).Length, 256, 256 + 12);
+        }
+    }
+}
