@@ -1,4 +1,5 @@
 using ByteFormer.Bytes;
+using ByteFormer.Codecs;
 using ByteFormer.Codecs.Audio;
 
 namespace ByteFormer.Inference;
@@ -13,14 +14,29 @@ namespace ByteFormer.Inference;
 /// <param name="TransformSpec">The byte transforms, as <see cref="ByteTransformPipeline.Spec"/> writes them; empty for none.</param>
 /// <param name="ByteBudget">The most bytes of a file the model reads (its first bytes); the rest is never read.</param>
 /// <param name="MinimumBytes">The shortest input; shorter ones are padded.</param>
-public sealed record InputContract(string ModelName, TrainedEncodings Encodings, string TransformSpec, long ByteBudget, int MinimumBytes)
+/// <param name="ImageSize">The training images' width and height, for an image model; else null.</param>
+public sealed record InputContract(string ModelName, TrainedEncodings Encodings, string TransformSpec, long ByteBudget, int MinimumBytes,
+    (int Width, int Height)? ImageSize = null)
 {
     /// <summary>The contract recorded in <paramref name="loaded"/>'s metadata.</summary>
     /// <exception cref="ByteFormerException">The recorded encodings or transforms are not readable by this version.</exception>
     public static InputContract Of(LoadedModel loaded, string modelName) => new(modelName,
         TrainedEncodings.Parse(loaded.Metadata.GetValueOrDefault(ModelMetadata.Encoding)),
         loaded.Metadata.GetValueOrDefault(ModelMetadata.ByteTransforms) ?? "",
-        loaded.Model.ByteBudget, loaded.Model.MinimumBytes);
+        loaded.Model.ByteBudget, loaded.Model.MinimumBytes, ImageSizeOf(loaded.Metadata));
+
+    /// <summary>The recorded image size; model files written before it was recorded name Fashion-MNIST in their data (28×28).</summary>
+    private static (int, int)? ImageSizeOf(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (metadata.GetValueOrDefault(ModelMetadata.ImageSize)?.Split('x') is [var w, var h]
+            && int.TryParse(w, out var width) && int.TryParse(h, out var height))
+            return (width, height);
+        return metadata.GetValueOrDefault(ModelMetadata.Data)?.StartsWith("fashion-mnist", StringComparison.Ordinal) == true ? (28, 28) : null;
+    }
+
+    /// <summary>The container formats of the image encodings the model was trained on (PNG once for stored and compressed); raw pixels have none.</summary>
+    public IReadOnlyList<ImageFormat> ImageFormats => Encodings.All.OfType<ImageEncoding>().Where(e => !e.IsRawPixels)
+        .Select(e => e.Format == ImageFormat.PngStored ? ImageFormat.Png : e.Format).Distinct().ToList();
 
     /// <summary>The fingerprint of the key the model was trained with ("reference" for CoreNet's table), or null when it needs none.</summary>
     public string? KeyFingerprint => ByteTransformPipeline.KeyFingerprintOf(TransformSpec);
@@ -42,8 +58,22 @@ public sealed record InputContract(string ModelName, TrainedEncodings Encodings,
 
     /// <summary>
     /// Why <paramref name="file"/> is unlike the model's training files, or null when nothing is seen: for a keyword
-    /// model, a clip whose WAV format, rate, sample size or length differ. A model reads any bytes; this says why
-    /// its answer may be poor.
+    /// model, a clip whose WAV format, rate, sample size or length differ; for an image model, a file of a format it
+    /// never saw, or an image of another size than its training images (read from the header, no pixel decoded). A
+    /// model reads any bytes; this says why its answer may be poor.
     /// </summary>
-    public string? Mismatch(ReadOnlySpan<byte> file) => ExpectedAudio?.Mismatch(file);
+    public string? Mismatch(ReadOnlySpan<byte> file)
+    {
+        if (ExpectedAudio is { } audio) return audio.Mismatch(file);
+        var formats = ImageFormats;
+        if (formats.Count == 0 || Encodings.All.Any(e => e.Kind != EncodingKind.Image)) return null;
+        var trained = string.Join(", ", formats.Select(f => new ImageHeader(f, 0, 0).FormatName));
+        if (ImageHeader.TryRead(file) is not { } header)
+            return $"not a file of an image format the model knows (it was trained on {trained})";
+        if (!formats.Contains(header.Format == ImageFormat.PngStored ? ImageFormat.Png : header.Format))
+            return $"a {header.FormatName} file, a format the model never saw in training (it was trained on {trained})";
+        if (ImageSize is var (w, h) && header.Width > 0 && (header.Width, header.Height) != (w, h))
+            return $"a {header.Width}×{header.Height} image; the model was trained on {w}×{h} images: resize it first";
+        return null;
+    }
 }

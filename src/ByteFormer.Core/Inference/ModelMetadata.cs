@@ -20,6 +20,8 @@ public static class ModelMetadata
     public const string ByteTransforms = Bytes.ByteTransformPipeline.MetadataKey;
     /// <summary>The image writers the training files came from (comma-separated names), for a model trained on a writer pool.</summary>
     public const string Writers = "byteformer.writers";
+    /// <summary>The size of the training images, "WxH" (e.g. "28x28"), for an image model.</summary>
+    public const string ImageSize = "byteformer.image_size";
     /// <summary>A description of the training data.</summary>
     public const string Data = "byteformer.data";
     /// <summary>The command line that trained the model.</summary>

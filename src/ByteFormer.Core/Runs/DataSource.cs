@@ -13,8 +13,9 @@ namespace ByteFormer.Runs;
 /// <param name="Encodings">What the model file records as its training encodings.</param>
 /// <param name="Notes">One line per thing a user should know (files skipped), in order.</param>
 /// <param name="Writers">The writer pool's names, for a run on images written by several programs; else null.</param>
+/// <param name="ImageSize">The images' width and height, for a run on images; else null.</param>
 public sealed record RunData(IByteDataset Train, IByteDataset? Test, TrainedEncodings Encodings, IReadOnlyList<string> Notes,
-    IReadOnlyList<string>? Writers = null);
+    IReadOnlyList<string>? Writers = null, (int Width, int Height)? ImageSize = null);
 
 /// <summary>A data set to evaluate a model on, in the model's label space.</summary>
 /// <param name="Dataset">The samples, labelled as the model's classes.</param>
@@ -67,7 +68,8 @@ public static class DataSource
             var formats = writers.Select(w => w.Format).Distinct().Select(f => (IFileEncoding)new ImageEncoding(f)).ToList();
             return new RunData(new WrittenImageDataset(train, writers, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train", metadata),
                 new WrittenImageDataset(test, writers, null, spec.Seed, "fashion-mnist test", metadata),
-                new TrainedEncodings([new TrainedPart(null, formats)]), [], writers.Select(w => w.Name).ToList());
+                new TrainedEncodings([new TrainedPart(null, formats)]), [], writers.Select(w => w.Name).ToList(),
+                (FashionMnist.Width, FashionMnist.Height));
         }
         if (spec.Writers is not null) throw new ByteFormerException("a writer pool applies to Fashion-MNIST");
         if (IsFashionMnist(spec.Data))
@@ -80,7 +82,7 @@ public static class DataSource
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
             return new RunData(new EncodedImageDataset(train, encodings, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train"),
                 new EncodedImageDataset(test, encodings, null, spec.Seed, "fashion-mnist test"),
-                new TrainedEncodings([new TrainedPart(null, encodings)]), []);
+                new TrainedEncodings([new TrainedPart(null, encodings)]), [], ImageSize: (FashionMnist.Width, FashionMnist.Height));
         }
         if (IsSpeech(spec.Data))
         {

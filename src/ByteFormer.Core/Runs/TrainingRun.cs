@@ -167,6 +167,7 @@ public sealed class TrainingRun
         if (!Data.Encodings.IsEmpty) metadata[ModelMetadata.Encoding] = Data.Encodings.ToString();
         if (!Transforms.IsEmpty) metadata[ModelMetadata.ByteTransforms] = Transforms.Spec;
         if (Data.Writers is { } writers) metadata[ModelMetadata.Writers] = string.Join(',', writers);
+        if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
         var final = trainer.FinalModel;
         double? top1 = null;
         var samples = 0;

@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+
+namespace ByteFormer.Codecs;
+
+/// <summary>An image file's format and size as its header states them.</summary>
+/// <param name="Format">The container format (<see cref="ImageFormat.Png"/> for every PNG, stored or compressed).</param>
+/// <param name="Width">Pixels per row, or 0 when the header was cut before it.</param>
+/// <param name="Height">Rows, or 0 when the header was cut before it.</param>
+public sealed record ImageHeader(ImageFormat Format, int Width, int Height)
+{
+    /// <summary>The format's name for messages ("TIFF", "PNG", "JPEG", "BMP", "WebP").</summary>
+    public string FormatName => Format switch
+    {
+        ImageFormat.Tiff => "TIFF",
+        ImageFormat.Png or ImageFormat.PngStored => "PNG",
+        ImageFormat.Jpeg => "JPEG",
+        ImageFormat.Bmp => "BMP",
+        ImageFormat.WebP => "WebP",
+        _ => Format.ToString(),
+    };
+
+    /// <summary>
+    /// The format (from its magic bytes) and the size (from the header: PNG's IHDR, BMP's info header, TIFF's
+    /// ImageWidth and ImageLength tags, JPEG's first SOF segment, WebP's VP8, VP8L or VP8X chunk) of
+    /// <paramref name="file"/>, without decoding a pixel; null for none of those formats. Never throws: a damaged
+    /// or cut header gives a size of 0.
+    /// </summary>
+    public static ImageHeader? TryRead(ReadOnlySpan<byte> file)
+    {
+        try
+        {
+            return Read(file);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
+        {
+            return Sniff(file) is { } format ? new ImageHeader(format, 0, 0) : null;
+        }
+    }
+
+    private static ImageFormat? Sniff(ReadOnlySpan<byte> f)
+    {
+        if (f.Length >= 4 && (f[..4].SequenceEqual("II*\0"u8) || f[..4].SequenceEqual("MM\0*"u8))) return ImageFormat.Tiff;
+        if (f.Length >= 8 && f[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10])) return ImageFormat.Png;
+        if (f.Length >= 3 && f[0] == 0xFF && f[1] == 0xD8 && f[2] == 0xFF) return ImageFormat.Jpeg;
+        if (f.Length >= 2 && f[0] == 'B' && f[1] == 'M') return ImageFormat.Bmp;
+        if (f.Length >= 12 && f[..4].SequenceEqual("RIFF"u8) && f[8..12].SequenceEqual("WEBP"u8)) return ImageFormat.WebP;
+        return null;
+    }
+
+    private static ImageHeader? Read(ReadOnlySpan<byte> f)
+    {
+        switch (Sniff(f))
+        {
+            case ImageFormat.Png:
+                return new ImageHeader(ImageFormat.Png, (int)BinaryPrimitives.ReadUInt32BigEndian(f[16..]), (int)BinaryPrimitives.ReadUInt32BigEndian(f[20..]));
+            case ImageFormat.Bmp:
+                var info = BinaryPrimitives.ReadInt32LittleEndian(f[14..]);
+                return info == 12
+                    ? new ImageHeader(ImageFormat.Bmp, BinaryPrimitives.ReadUInt16LittleEndian(f[18..]), BinaryPrimitives.ReadUInt16LittleEndian(f[20..]))
+                    : new ImageHeader(ImageFormat.Bmp, BinaryPrimitives.ReadInt32LittleEndian(f[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(f[22..])));
+            case ImageFormat.Tiff:
+                return ReadTiff(f);
+            case ImageFormat.Jpeg:
+                return ReadJpeg(f);
+            case ImageFormat.WebP:
+                return ReadWebP(f);
+            default:
+                return null;
+        }
+    }
+
+    private static ImageHeader ReadTiff(ReadOnlySpan<byte> f)
+    {
+        var big = f[0] == 'M';
+        var ifd = checked((int)U32(f, 4, big));
+        int width = 0, height = 0;
+        var count = U16(f, ifd, big);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = ifd + 2 + 12 * i;
+            var tag = U16(f, entry, big);
+            if (tag is not (256 or 257)) continue;
+            var value = U16(f, entry + 2, big) == 3 ? U16(f, entry + 8, big) : (int)U32(f, entry + 8, big);
+            if (tag == 256) width = value; else height = value;
+        }
+        return new ImageHeader(ImageFormat.Tiff, width, height);
+    }
+
+    private static uint U32(ReadOnlySpan<byte> f, int at, bool big) =>
+        big ? BinaryPrimitives.ReadUInt32BigEndian(f[at..]) : BinaryPrimitives.ReadUInt32LittleEndian(f[at..]);
+
+    private static ushort U16(ReadOnlySpan<byte> f, int at, bool big) =>
+        big ? BinaryPrimitives.ReadUInt16BigEndian(f[at..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[at..]);
+
+    private static ImageHeader ReadJpeg(ReadOnlySpan<byte> f)
+    {
+        var at = 2;
+        while (at + 9 < f.Length)
+        {
+            if (f[at] != 0xFF) { at++; continue; }
+            var marker = f[at + 1];
+            if (marker is 0xFF or 0x01 or (>= 0xD0 and <= 0xD8)) { at++; continue; }
+            // SOF0..SOF15, but DHT (C4), JPG (C8) and DAC (CC) share the range.
+            if (marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC))
+                return new ImageHeader(ImageFormat.Jpeg, BinaryPrimitives.ReadUInt16BigEndian(f[(at + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(f[(at + 5)..]));
+            if (marker == 0xDA) break;                                          // scan data before any SOF: give up
+            at += 2 + BinaryPrimitives.ReadUInt16BigEndian(f[(at + 2)..]);
+        }
+        return new ImageHeader(ImageFormat.Jpeg, 0, 0);
+    }
+
+    private static ImageHeader ReadWebP(ReadOnlySpan<byte> f)
+    {
+        var at = 12;
+        while (at + 8 <= f.Length)
+        {
+            var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(f[(at + 4)..]);
+            var body = f[(at + 8)..];
+            if (f.Slice(at, 4).SequenceEqual("VP8X"u8))
+                return new ImageHeader(ImageFormat.WebP, 1 + (body[4] | body[5] << 8 | body[6] << 16), 1 + (body[7] | body[8] << 8 | body[9] << 16));
+            if (f.Slice(at, 4).SequenceEqual("VP8 "u8))
+                return new ImageHeader(ImageFormat.WebP, BinaryPrimitives.ReadUInt16LittleEndian(body[6..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(body[8..]) & 0x3FFF);
+            if (f.Slice(at, 4).SequenceEqual("VP8L"u8))
+            {
+                var bits = BinaryPrimitives.ReadUInt32LittleEndian(body[1..]);
+                return new ImageHeader(ImageFormat.WebP, (int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+            }
+            at = checked(at + 8 + size + (size & 1));
+        }
+        return new ImageHeader(ImageFormat.WebP, 0, 0);
+    }
+}
