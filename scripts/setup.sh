@@ -5,9 +5,10 @@
 #   espeak-ng flite festival festvox-*   the speech synthesizers behind `byteformer data speech-synth`
 #   sox                    resampling, gain, tempo and pitch of the synthesized clips
 #   lame                   the MP3 encoder (audio encoding mp3)
+#   imagemagick netpbm libjpeg-turbo-progs webp   image writers training never uses (scripts/foreign-writers.sh)
 set -euo pipefail
 packages=(dataset-fashion-mnist fonts-dejavu-core espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k
-  festvox-us-slt-hts sox lame)
+  festvox-us-slt-hts sox lame imagemagick netpbm libjpeg-turbo-progs webp)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

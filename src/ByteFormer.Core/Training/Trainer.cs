@@ -96,6 +96,9 @@ public sealed class Trainer : IDisposable
     public TrainingState Resume()
     {
         state = Checkpoint.Restore(CheckpointPath, model, ema, optimizer);
+        // The run goes on with the checkpoint's recipe: a time budget fixed its epoch count (and so its schedule)
+        // after the first epoch, which options built afresh (a retry after a native failure) would not know.
+        options = Checkpoint.ReadHeader(CheckpointPath).Options;
         observer.OnMessage($"resumed from {CheckpointPath} at epoch {state.Epoch + 1}, step {state.Step:N0}");
         return state;
     }

@@ -89,6 +89,12 @@ public class TrainingTests
         Assert.Single(File.ReadAllLines(tight.MetricsPath));                      // the first epoch already spent it
         var header = Checkpoint.ReadHeader(tight.CheckpointPath);
         Assert.Equal(1, header.Options.Epochs);
+        // A trainer built afresh with the run's first options (as the retry after a native failure builds one) takes
+        // the checkpoint's epoch count on resuming, so the schedule is the run's, not one of 5 epochs.
+        using var again = new ByteFormerModel(Tiny);
+        using var retried = new Trainer(again, train, test, Options with { Epochs = 5, TimeBudgetMinutes = 1e-6 }, dir.Path, new Silent());
+        retried.Resume();
+        Assert.Equal(retried.StepsPerEpoch, retried.TotalSteps);
 
         manual_seed(1);
         using var b = new ByteFormerModel(Tiny);
