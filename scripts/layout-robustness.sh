@@ -10,7 +10,7 @@ out=${2:?usage: scripts/layout-robustness.sh MODEL OUT.tsv [N] [FOREIGN_DIR]}
 n=${3:-1000}
 foreign=${4:-}
 bf=${BYTEFORMER:-$(dirname "$0")/../src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer}
-top1() { "$bf" eval "$model" "$@" --json | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)[\"top1\"]:.4f}")'; }
+top1() { "$bf" eval "$model" "$@" --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'; }
 tmp=$(mktemp)
 printf 'kind\tname\tmetadata_bytes\tfiles\ttop1\n' > "$tmp"
 writers=(tiff-project tiff-imagesharp tiff-libtiff png-project png-skia png-imagesharp png-stb png-stored-project png-stored-skia
