@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The offset curve and the per-writer bars from scripts/layout-robustness.sh's TSV, as one PNG.
 usage: scripts/plot-layout.py IN.tsv OUT.png  (needs Debian's python3-matplotlib)"""
 import csv, sys
@@ -18,7 +18,7 @@ left.legend()
 bars = [r for r in rows if r["kind"] in ("writer", "foreign")]
 right.bar(range(len(bars)), [100 * float(r["top1"]) for r in bars],
           color=["tab:blue" if r["kind"] == "writer" else "tab:orange" for r in bars])
-right.set_xticks(range(len(bars)), [r["name"] for r in bars], rotation=75, fontsize=7)
+right.set_xticks(range(len(bars)), [r["name"] for r in bars], rotation=75, fontsize=7, ha="right", rotation_mode="anchor")
 right.set_ylabel("test top-1 (%)")
 right.set_title("By writer (blue: in training; orange: never used in training)")
 fig.tight_layout()
