@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ByteFormer.Cli.Output;
+using ByteFormer.Data;
 using ByteFormer.Inference;
 using Spectre.Console;
 
@@ -60,8 +61,17 @@ internal static class PredictCommand
                     fail();
                     continue;
                 }
-                foreach (var f in Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                var any = false;
+                foreach (var f in FileWalker.Files(entry, note => io.Err.WriteLine($"byteformer: {note}")).Order(StringComparer.Ordinal))
+                {
+                    any = true;
                     yield return f;
+                }
+                if (!any)
+                {
+                    io.Error($"{entry}: holds no files");
+                    fail();
+                }
                 continue;
             }
             yield return entry;

@@ -146,4 +146,21 @@ public class BundledModelTests
         Assert.Contains("8,044 bytes, not the 16,044", notes["short.wav"]);
         Assert.Contains("not a WAV file", notes["x.bin"]);
     }
+
+    [Fact]
+    public void A_folder_walk_follows_a_link_back_up_once_and_an_empty_folder_is_an_error()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("top/sub"));
+        Directory.CreateDirectory(dir.File("empty"));
+        File.Copy(RepoFile("samples/images/tiff/bag.tiff"), dir.File("top/sub/bag.tiff"));
+        File.Copy(RepoFile("samples/images/tiff/coat.tiff"), dir.File("top/coat.tiff"));
+        Directory.CreateSymbolicLink(dir.File("top/sub/up"), "..");                 // a loop: top/sub/up/sub/up/...
+        var r = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), dir.File("top"), "-r", "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Equal(2, JsonNode.Parse(r.Out)!.AsArray().Count);                   // each file once
+        Assert.Contains("not followed again", r.Err);
+        CliRunner.AssertCleanFailure(CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), dir.File("empty"), "-r"),
+            "holds no files");
+    }
 }
