@@ -27,4 +27,18 @@ public sealed record PixelImage
 
     /// <summary>HWC bytes.</summary>
     public byte[] Pixels { get; }
+
+    /// <summary>The pixels as opaque RGBA, 4 bytes a pixel (gray copied to R, G and B).</summary>
+    public byte[] ToRgba()
+    {
+        var rgba = new byte[Width * Height * 4];
+        for (int i = 0, j = 0; j < rgba.Length; i += Channels, j += 4)
+        {
+            rgba[j] = Pixels[i];
+            rgba[j + 1] = Pixels[i + (Channels == 3 ? 1 : 0)];
+            rgba[j + 2] = Pixels[i + (Channels == 3 ? 2 : 0)];
+            rgba[j + 3] = 255;
+        }
+        return rgba;
+    }
 }

@@ -11,7 +11,6 @@ namespace ByteFormer.Codecs;
 /// </summary>
 public static class PngEncoder
 {
-    private static readonly uint[] CrcTable = BuildCrcTable();
 
     /// <summary>The PNG file of <paramref name="image"/> (IHDR, one IDAT, IEND); <paramref name="compress"/> as above.</summary>
     public static byte[] Encode(PixelImage image, bool compress)
@@ -45,21 +44,7 @@ public static class PngEncoder
         var typeBytes = Encoding.ASCII.GetBytes(type);
         output.Write(typeBytes);
         output.Write(data);
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in typeBytes.Concat(data)) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        BinaryPrimitives.WriteUInt32BigEndian(word, crc ^ 0xFFFFFFFFu);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Compute(typeBytes, data));
         output.Write(word);
-    }
-
-    private static uint[] BuildCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
-        }
-        return table;
     }
 }

@@ -67,11 +67,11 @@ public sealed record InputContract(string ModelName, TrainedEncodings Encodings,
         if (ExpectedAudio is { } audio) return audio.Mismatch(file);
         var formats = ImageFormats;
         if (formats.Count == 0 || Encodings.All.Any(e => e.Kind != EncodingKind.Image)) return null;
-        var trained = string.Join(", ", formats.Select(f => new ImageHeader(f, 0, 0).FormatName));
+        string Trained() => string.Join(", ", formats.Select(f => new ImageHeader(f, 0, 0).FormatName));
         if (ImageHeader.TryRead(file) is not { } header)
-            return $"not a file of an image format the model knows (it was trained on {trained})";
+            return $"not a file of an image format the model knows (it was trained on {Trained()})";
         if (!formats.Contains(header.Format == ImageFormat.PngStored ? ImageFormat.Png : header.Format))
-            return $"a {header.FormatName} file, a format the model never saw in training (it was trained on {trained})";
+            return $"a {header.FormatName} file, a format the model never saw in training (it was trained on {Trained()})";
         if (ImageSize is var (w, h) && header.Width > 0 && (header.Width, header.Height) != (w, h))
             return $"a {header.Width}×{header.Height} image; the model was trained on {w}×{h} images: resize it first";
         return null;

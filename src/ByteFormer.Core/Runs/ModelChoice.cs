@@ -29,7 +29,7 @@ public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFor
                                   && ImageEncoding.TryParse(name, out var encoding) && encoding.IsRawPixels;
                 if (!readsPixels)
                     throw new ByteFormerException("the pixel ViT reads decoded pixels: train it on Fashion-MNIST in the fhwc encoding");
-                if (!spec.Transforms().IsEmpty)
+                if (spec.HasByteTransforms)
                     throw new ByteFormerException("byte transforms (permutation, noise, kept positions, shuffles) are for the byte model, not the pixel ViT");
                 var vit = (PixelVitConfig.MatchingWidthAndDepth(config, FashionMnist.Height, FashionMnist.Width, 1) with { PatchSize = Patch }).Validate();
                 return (classes => new PixelVisionTransformer(vit with { NClasses = classes }), vit.ImageBytes);

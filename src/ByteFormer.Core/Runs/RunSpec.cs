@@ -111,6 +111,9 @@ public sealed record RunSpec
     public ByteTransformPipeline Transforms() => ByteTransformPipeline.Create(KeepFraction, ShuffleBytes, NoiseWidth,
         PermutationKey is null ? null : BytePermutation.Load(PermutationKey));
 
+    /// <summary>True when the run's bytes go through any transform (without loading a key file).</summary>
+    public bool HasByteTransforms => KeepFraction is not null || ShuffleBytes is not null || NoiseWidth is not null || PermutationKey is not null;
+
     /// <summary>True when the run trains one model on several data sets.</summary>
     public bool IsJoined => JoinData is { Length: > 1 };
 

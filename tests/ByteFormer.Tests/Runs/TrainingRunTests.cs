@@ -98,7 +98,7 @@ public class TrainingRunTests
         var run = TrainingRun.Start(spec, Nano, OneEpoch with { Seed = 5 }, dir.File("run"), "byteformer train first");
         Assert.Contains(run.Data.Notes, n => n.Contains("skipped 1 empty and 1 unreadable files"));
         var folder = new RunFolder(dir.File("run"));
-        Assert.Equal(spec with { Seed = 5 }, folder.ReadSpec() with { JoinData = null, JoinEncodings = null });
+        Assert.Equal(spec with { Seed = 5 }, folder.ReadSpec()! with { JoinData = null, JoinEncodings = null });
         Assert.Equal("byteformer train first", folder.ReadCommand());
         var result = run.Run(new NullTrainingObserver())!;
         Assert.True(folder.IsFinished);

@@ -7,19 +7,12 @@ namespace ByteFormer.Codecs.Writers;
 /// <summary>PNG chunk writing (length, type, data, CRC-32) and the ancillary chunks real files carry.</summary>
 internal static class PngChunks
 {
-    private static readonly uint[] CrcTable = BuildCrcTable();
 
     public static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     public static readonly string[] Keywords = ["Comment", "Software", "Description", "Title", "Author", "Creation Time", "Source", "Copyright"];
 
-    public static uint Crc(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in type) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc ^ 0xFFFFFFFFu;
-    }
+    public static uint Crc(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data) => Crc32.Compute(type, data);
 
     /// <summary>The chunk's bytes: 4-byte length, type, data, CRC.</summary>
     public static byte[] Chunk(string type, ReadOnlySpan<byte> data)
@@ -85,17 +78,5 @@ internal static class PngChunks
             case 4: return CompressedText(random.Pick(Keywords), random.SomeText());
             default: return InternationalText(random.Pick(Keywords), random.SomeText(), random.Chance(0.5), random.Chance(0.5) ? "" : "en-US");
         }
-    }
-
-    private static uint[] BuildCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
-        }
-        return table;
     }
 }

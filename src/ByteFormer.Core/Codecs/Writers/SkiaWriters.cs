@@ -12,7 +12,7 @@ internal abstract class SkiaWriter : IImageWriter
     {
         bool gray = image.Channels == 1 && !(AllowGrayAsRgb && random.Chance(0.15));
         var info = new SKImageInfo(image.Width, image.Height, gray ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque);
-        var pixels = gray ? image.Pixels : Rgba(image);
+        var pixels = gray ? image.Pixels : image.ToRgba();
         unsafe
         {
             fixed (byte* p = pixels)
@@ -28,19 +28,6 @@ internal abstract class SkiaWriter : IImageWriter
     protected virtual bool AllowGrayAsRgb => false;
 
     protected abstract SKData? Encode(SKPixmap pixmap, PixelImage image, Random random);
-
-    private static byte[] Rgba(PixelImage image)
-    {
-        var rgba = new byte[image.Width * image.Height * 4];
-        for (int i = 0, j = 0; j < rgba.Length; i += image.Channels, j += 4)
-        {
-            rgba[j] = image.Pixels[i];
-            rgba[j + 1] = image.Pixels[i + (image.Channels == 3 ? 1 : 0)];
-            rgba[j + 2] = image.Pixels[i + (image.Channels == 3 ? 2 : 0)];
-            rgba[j + 3] = 255;
-        }
-        return rgba;
-    }
 }
 
 /// <summary>Skia PNG (libpng): a random non-empty set of row filters, zlib level 1–9 (0 for stored), gray sometimes written as RGB.</summary>

@@ -14,18 +14,7 @@ internal abstract class StbWriter : IImageWriter
 
     protected static (byte[] Pixels, ColorComponents Components) Input(PixelImage image, bool asRgb, bool alpha = false)
     {
-        if (alpha)
-        {
-            var rgba = new byte[image.Width * image.Height * 4];
-            for (int i = 0, j = 0; j < rgba.Length; i += image.Channels, j += 4)
-            {
-                rgba[j] = image.Pixels[i];
-                rgba[j + 1] = image.Pixels[i + (image.Channels == 3 ? 1 : 0)];
-                rgba[j + 2] = image.Pixels[i + (image.Channels == 3 ? 2 : 0)];
-                rgba[j + 3] = 255;
-            }
-            return (rgba, ColorComponents.RedGreenBlueAlpha);
-        }
+        if (alpha) return (image.ToRgba(), ColorComponents.RedGreenBlueAlpha);
         if (image.Channels == 3) return (image.Pixels, ColorComponents.RedGreenBlue);
         return asRgb ? (WriterRandom.GrayToRgb(image.Pixels), ColorComponents.RedGreenBlue) : (image.Pixels, ColorComponents.Grey);
     }
