@@ -7,6 +7,7 @@ using ByteFormer.Data.Speech;
 using ByteFormer.Model;
 using ByteFormer.Runs;
 using ByteFormer.Training;
+using ByteFormer.Training.Distributed;
 
 namespace ByteFormer.Cli.Commands;
 
@@ -54,14 +55,15 @@ internal static class TrainCommand
         var speed = new Option<double?>("--speed-perturb") { Description = "Audio: play each training clip at a random speed in [1 - R, 1 + R] (pitch and formants move with it), on top of --augment light or full; not in the reference's recipe" };
         var writers = new Option<string?>("--writers") { Description = "Fashion-MNIST written by a pool of real image writers drawn per image per epoch, in place of --encoding: all, formats (tiff,png,…) or writer names" };
         var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert up to this many bytes of valid metadata before the pixels (random length per file)" };
+        var mpiTimeout = new Option<double>("--mpi-timeout") { Description = "Under mpirun: seconds any rank waits for the others in one collective call before it stops the whole job with one line (a rank died or hangs)", DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, lengthGroups,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, lengthGroups, mpiTimeout,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(mpiTimeout), sync =>
         {
             var options = new TrainOptions
             {
@@ -104,12 +106,12 @@ internal static class TrainCommand
             }
             var choice = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!,
                 new ConfigOverrides(parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens)), parse.GetValue(patch));
-            return CommonOptions.WithThreads(parse.GetValue(threads), () =>
+            return CommonOptions.WithThreads(parse.GetValue(threads) ?? DistributedCli.ThreadsPerRank(sync), () =>
             {
                 var run = parse.GetValue(resume)
-                    ? TrainingRun.Resume(runFolder, commandLine, spec)
-                    : TrainingRun.Start(spec!, choice, options, runFolder, commandLine);
-                return Run(io, run, parse.GetValue(output));
+                    ? TrainingRun.Resume(runFolder, commandLine, spec, sync)
+                    : TrainingRun.Start(spec!, choice, options, runFolder, commandLine, sync);
+                return Run(io, run, parse.GetValue(output), sync);
             });
         }));
         return command;
@@ -118,7 +120,7 @@ internal static class TrainCommand
     /// <summary>The key as the run records it: a full path (a resumed run may start elsewhere), or "reference".</summary>
     private static string? KeyPath(string? key) => key is null or BytePermutation.ReferenceName ? key : Path.GetFullPath(key);
 
-    private static int Run(CliIO io, TrainingRun run, string? output)
+    private static int Run(CliIO io, TrainingRun run, string? output, IGradientSync sync)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -133,6 +135,7 @@ internal static class TrainCommand
             Console.CancelKeyPress -= onCancel;
         }
         if (result is null) return 130;
+        if (!sync.IsLeader) return 0;
         if (result.TestTop1 is { } top1)
         {
             io.Out.WriteLine($"Final model: test top-1 {top1:P2} on {result.TestSamples:N0} samples");

@@ -36,4 +36,8 @@ public static class ModelMetadata
     public const string CorenetConfig = "byteformer.corenet_config";
     /// <summary>Which of a run's weights the file holds: "raw" or "ema".</summary>
     public const string Weights = "byteformer.weights";
+    /// <summary>How many processes trained the model (data-parallel under mpirun; 1 for one process).</summary>
+    public const string WorldSize = "byteformer.world_size";
+    /// <summary>Samples per optimizer step over all processes: batch size × accumulation steps × world size.</summary>
+    public const string GlobalBatch = "byteformer.global_batch";
 }

@@ -3,6 +3,7 @@ using ByteFormer.Data;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using ByteFormer.Training;
+using ByteFormer.Training.Distributed;
 
 namespace ByteFormer.Runs;
 
@@ -29,14 +30,16 @@ public sealed class TrainingRun
     private readonly TrainOptions options;
     private readonly bool resume;
     private readonly string command;
+    private readonly IGradientSync sync;
 
     /// <summary>How many times a run continues from its last checkpoint after libtorch fails mid-run.</summary>
     public const int MaxRecoveries = 3;
 
     private TrainingRun(RunFolder folder, RunSpec spec, Func<int, ByteClassifier> build, long byteBudget, TrainOptions options,
-        bool resume, string command)
+        bool resume, string command, IGradientSync? sync)
     {
         (this.folder, this.spec, this.build, this.options, this.resume, this.command) = (folder, spec, build, options, resume, command);
+        this.sync = sync ?? SingleProcess.Instance;
         Data = DataSource.OpenTraining(spec, byteBudget);
         var transforms = spec.Transforms();
         Transforms = transforms;
@@ -69,8 +72,9 @@ public sealed class TrainingRun
     /// <param name="options">The recipe; its seed is the run's.</param>
     /// <param name="runDir">The run folder; it must not hold a run already.</param>
     /// <param name="command">The command line to record in the model file.</param>
+    /// <param name="sync">The other ranks of a data-parallel run (only rank 0 writes); null for one process.</param>
     /// <exception cref="ByteFormerException">A folder that holds a run, or anything that cannot work, named.</exception>
-    public static TrainingRun Start(RunSpec spec, ModelChoice model, TrainOptions options, string runDir, string command)
+    public static TrainingRun Start(RunSpec spec, ModelChoice model, TrainOptions options, string runDir, string command, IGradientSync? sync = null)
     {
         Check(options);
         var folder = new RunFolder(runDir);
@@ -78,8 +82,8 @@ public sealed class TrainingRun
             throw new ByteFormerException($"{runDir} already holds a run; resume it or choose another run folder");
         spec = (spec with { Seed = options.Seed }).Validate();
         var (build, budget) = model.Resolve(spec);
-        var run = new TrainingRun(folder, spec, build, budget, options, resume: false, command);
-        folder.WriteStart(spec, command);
+        var run = new TrainingRun(folder, spec, build, budget, options, resume: false, command, sync);
+        if (run.sync.IsLeader) folder.WriteStart(spec, command);
         return run;
     }
 
@@ -88,17 +92,23 @@ public sealed class TrainingRun
     /// come from the checkpoint, the data from the run's specification (or <paramref name="spec"/> for a run folder
     /// that has none).
     /// </summary>
-    /// <exception cref="ByteFormerException">No checkpoint, no specification, or a checkpoint that cannot be read.</exception>
-    public static TrainingRun Resume(string runDir, string command, RunSpec? spec = null)
+    /// <param name="runDir">The run folder.</param>
+    /// <param name="command">The command line, recorded beside the one that started the run.</param>
+    /// <param name="spec">The data, for a run folder without a specification.</param>
+    /// <param name="sync">The other ranks of a data-parallel run; it must have the checkpoint's world size.</param>
+    /// <exception cref="ByteFormerException">No checkpoint, no specification, a checkpoint that cannot be read, or one of
+    /// a run of another world size.</exception>
+    public static TrainingRun Resume(string runDir, string command, RunSpec? spec = null, IGradientSync? sync = null)
     {
         var folder = new RunFolder(runDir);
         var header = Checkpoint.ReadHeader(folder.CheckpointPath);
+        DataParallel.CheckResume(header.Options, sync ?? SingleProcess.Instance, folder.CheckpointPath);   // before the data is read
         spec ??= folder.ReadSpec()
                  ?? throw new ByteFormerException($"{folder.SpecPath} is missing; give the data (and encoding) as for the original run");
         // The model file names the command that started the run.
         var started = folder.ReadCommand();
         var recorded = started is null ? command : $"{started} (resumed: {command})";
-        return new TrainingRun(folder, spec.Validate(), _ => header.BuildModel(), header.ByteBudget, header.Options, resume: true, recorded);
+        return new TrainingRun(folder, spec.Validate(), _ => header.BuildModel(), header.ByteBudget, header.Options, resume: true, recorded, sync);
     }
 
     private static void Check(TrainOptions options)
@@ -119,6 +129,7 @@ public sealed class TrainingRun
     /// <returns>The result, or null when cancelled.</returns>
     public TrainingResult? Run(ITrainingObserver observer, CancellationToken cancel = default, string? alsoSaveTo = null)
     {
+        if (!sync.IsLeader) observer = DataParallel.Quiet;
         foreach (var note in Data.Notes) observer.OnMessage(note);
         ByteClassifier? model = null;
         Trainer? trainer = null;
@@ -128,17 +139,19 @@ public sealed class TrainingRun
             {
                 TorchSharp.torch.manual_seed(options.Seed);                     // same initial weights on every attempt
                 model = build(Data.Train.ClassNames.Count);
-                trainer = new Trainer(model, Data.Train, Data.Test, options, folder.Path, observer);
+                trainer = new Trainer(model, Data.Train, Data.Test, options, folder.Path, observer, sync);
                 if (resume || attempt > 0) trainer.Resume();
                 if (attempt == 0)
                     observer.OnMessage($"Training {Describe(model)} on {Data.Train.Count:N0} samples: {Data.Train.Describe}; " +
-                                       $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
+                                       $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
+                                       (sync.WorldSize > 1 ? $" on {sync.WorldSize} processes (batch {options.BatchSize} each, {GlobalBatch} a step)" : ""));
                 try
                 {
                     if (!trainer.Run(cancel)) return null;
                     break;
                 }
-                catch (System.Runtime.InteropServices.ExternalException e) when (attempt < MaxRecoveries && folder.HoldsRun)
+                // Not under MPI: one rank going back to its checkpoint alone would leave the others' collectives unmatched.
+                catch (System.Runtime.InteropServices.ExternalException e) when (attempt < MaxRecoveries && folder.HoldsRun && sync.WorldSize == 1)
                 {
                     // A native failure mid-run (see Training.AdamW's remarks on TorchSharp's scalars).
                     observer.OnMessage($"libtorch failed ({e.Message.Split('\n')[0].Trim()}); continuing from the last checkpoint ({attempt + 1}/{MaxRecoveries})");
@@ -163,6 +176,8 @@ public sealed class TrainingRun
         {
             [ModelMetadata.Data] = Data.Train.Describe,
             [ModelMetadata.TrainCommand] = command,
+            [ModelMetadata.WorldSize] = sync.WorldSize.ToString(CultureInfo.InvariantCulture),
+            [ModelMetadata.GlobalBatch] = GlobalBatch.ToString(CultureInfo.InvariantCulture),
         };
         if (!Data.Encodings.IsEmpty) metadata[ModelMetadata.Encoding] = Data.Encodings.ToString();
         if (!Transforms.IsEmpty) metadata[ModelMetadata.ByteTransforms] = Transforms.Spec;
@@ -175,7 +190,7 @@ public sealed class TrainingRun
         if (Data.Test is not null)
         {
             // The trainer scored these weights at the last epoch; a run resumed after its last epoch scores them now.
-            var result = trainer.FinalModelTestResult ?? Evaluator.Evaluate(final, Data.Test);
+            var result = trainer.FinalModelTestResult ?? DataParallel.Evaluate(final, Data.Test, sync);
             (top1, samples) = (result.Top1, result.Samples);
             metadata[ModelMetadata.TestTop1] = Figure(result.Top1);
             if (Data.Test is JoinedDataset joined)
@@ -188,10 +203,16 @@ public sealed class TrainingRun
                     parts.Add((joined.PartNames[i], part));
                 }
         }
-        ModelFile.Save(folder.ModelPath, final, Data.Train.ClassNames, metadata);
-        if (alsoSaveTo is not null) ModelFile.Save(alsoSaveTo, final, Data.Train.ClassNames, metadata);
+        if (sync.IsLeader)
+        {
+            ModelFile.Save(folder.ModelPath, final, Data.Train.ClassNames, metadata);
+            if (alsoSaveTo is not null) ModelFile.Save(alsoSaveTo, final, Data.Train.ClassNames, metadata);
+        }
         return new TrainingResult(folder.ModelPath, top1, samples, parts, metadata);
     }
+
+    /// <summary>Samples per optimizer step over all ranks.</summary>
+    private long GlobalBatch => (long)options.BatchSize * options.AccumulationSteps * sync.WorldSize;
 
     private static string Figure(double top1) => top1.ToString("F4", CultureInfo.InvariantCulture);
 

@@ -46,6 +46,12 @@ public sealed record TrainOptions
     /// semantics). Worth it when file lengths vary widely (files from many writers, with metadata).
     /// </summary>
     public int LengthGroups { get; init; } = 1;
+
+    /// <summary>
+    /// Processes the run trains on (data-parallel under mpirun; <see cref="BatchSize"/> is per process, as in DDP).
+    /// The trainer sets it; a checkpoint records it, and resuming with another world size is refused.
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 }
 
 /// <summary>Metrics of one finished epoch (one line of metrics.jsonl).</summary>

@@ -4,6 +4,7 @@ using ByteFormer.Plotting;
 using ByteFormer.Bytes;
 using ByteFormer.Data;
 using ByteFormer.Model;
+using ByteFormer.Training.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,6 +28,7 @@ public sealed class Trainer : IDisposable
     private readonly string runDir;
     private readonly ITrainingObserver observer;
     private readonly AdamW optimizer;
+    private readonly IGradientSync sync;
     private TrainingState state = new();
 
     /// <summary>A trainer for <paramref name="model"/>, writing its files into <paramref name="runDir"/>.</summary>
@@ -35,20 +37,29 @@ public sealed class Trainer : IDisposable
     /// <param name="test">Evaluated at each epoch end when <see cref="TrainOptions.EvaluateEachEpoch"/>; null for none.</param>
     /// <param name="options">The recipe.</param>
     /// <param name="runDir">Where checkpoint.zip, metrics.jsonl and curves.png go (created).</param>
-    /// <param name="observer">Receives progress.</param>
-    public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
+    /// <param name="observer">Receives progress (on the leader rank only).</param>
+    /// <param name="sync">The other ranks of a data-parallel run (<see cref="MpiCommunicator"/>); null for one process.
+    /// Rank 0's initial weights are broadcast here; each rank takes its share of every epoch and the gradients are
+    /// averaged before clipping; only rank 0 writes files.</param>
+    public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer,
+        IGradientSync? sync = null)
     {
+        this.sync = sync ?? SingleProcess.Instance;
+        options = options with { WorldSize = this.sync.WorldSize };
         if (train.ClassNames.Count != model.NClasses)
             throw new ByteFormerException($"the training data has {train.ClassNames.Count} classes, the model {model.NClasses}");
-        if (train.Count < options.BatchSize * options.AccumulationSteps)
-            throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps})");
+        if (train.Count < options.BatchSize * options.AccumulationSteps * options.WorldSize)
+            throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps}" +
+                                          (options.WorldSize > 1 ? $" × {options.WorldSize} processes)" : ")"));
         this.model = model;
         this.train = train;
         this.test = test;
         this.options = options;
         this.runDir = runDir;
-        this.observer = observer;
+        this.observer = this.sync.IsLeader ? observer : DataParallel.Quiet;
         Directory.CreateDirectory(runDir);
+        this.sync.Broadcast([.. model.parameters(), .. model.buffers()]);
+        if (this.sync.WorldSize > 1) model.InvalidateCaches();
 
         var named = model.named_parameters().ToList();
         var decay = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
@@ -87,15 +98,21 @@ public sealed class Trainer : IDisposable
     /// when it ran none (a finished run resumed) or evaluated none.</summary>
     public EvalResult? FinalModelTestResult { get; private set; }
 
-    /// <summary>Optimizer steps per epoch (a last partial step is dropped).</summary>
-    public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps);
+    /// <summary>Optimizer steps per epoch (a last partial step is dropped); a step takes a batch from every rank.</summary>
+    public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps * options.WorldSize);
     /// <summary>Optimizer steps in the whole run.</summary>
     public long TotalSteps => (long)StepsPerEpoch * options.Epochs;
 
+    /// <summary>The other ranks of the run (a single process's no-op when there are none).</summary>
+    public IGradientSync Sync => sync;
+
     /// <summary>Continues from this run folder's checkpoint.</summary>
+    /// <exception cref="ByteFormerException">The checkpoint was written by a run of another world size.</exception>
     public TrainingState Resume()
     {
+        DataParallel.CheckResume(Checkpoint.ReadHeader(CheckpointPath).Options, sync, CheckpointPath);
         state = Checkpoint.Restore(CheckpointPath, model, ema, optimizer);
+        DataParallel.CheckSameStep(state.Step, sync, CheckpointPath);
         // The run goes on with the checkpoint's recipe: a time budget fixed its epoch count (and so its schedule)
         // after the first epoch, which options built afresh (a retry after a native failure) would not know.
         options = Checkpoint.ReadHeader(CheckpointPath).Options;
@@ -113,7 +130,7 @@ public sealed class Trainer : IDisposable
         int micro = options.BatchSize, accum = options.AccumulationSteps;
         for (var epoch = state.Epoch; epoch < options.Epochs; epoch++)
         {
-            var order = BatchLoader.Shuffle(train.Count, options.Seed, epoch);
+            var order = DataParallel.Shard(BatchLoader.Shuffle(train.Count, options.Seed, epoch), sync.Rank, sync.WorldSize);
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             long hits = 0, seen = 0;
@@ -131,7 +148,7 @@ public sealed class Trainer : IDisposable
                     }
                     var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
                     optimizer.LearningRate = lr;
-                    torch.manual_seed(Seeds.Mix(options.Seed, state.Step));          // dropout/drop-path per step
+                    torch.manual_seed(DataParallel.StepSeed(options.Seed, state.Step, sync.Rank));   // dropout/drop-path per step
                     using (var scope = NewDisposeScope())
                     {
                         optimizer.ZeroGrad();
@@ -156,23 +173,25 @@ public sealed class Trainer : IDisposable
                             }
                             seen += micro;
                         }
+                        sync.AverageGradients([.. model.parameters()]);
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
                         optimizer.Step();
                         UpdateEma();
                     }
                     state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
                     observer.OnStep(new StepProgress(epoch, options.Epochs, state.Step, TotalSteps, s + 1, StepsPerEpoch,
-                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / epochClock.Elapsed.TotalSeconds, lr));
+                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen * sync.WorldSize / epochClock.Elapsed.TotalSeconds, lr));
                     if (options.CheckpointEverySteps > 0 && state.Step % options.CheckpointEverySteps == 0 && s + 1 < StepsPerEpoch)
                         Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels);
                 }
             }
             var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            (lossSum, hits, seen) = DataParallel.SumOverRanks(sync, lossSum, hits, seen);
             EvalResult? raw = null, smoothed = null;
             if (test is not null && options.EvaluateEachEpoch)
             {
-                raw = Evaluator.Evaluate(model, test, cancel: cancel);
-                if (ema is not null) smoothed = Evaluator.Evaluate(ema, test, cancel: cancel);
+                raw = DataParallel.Evaluate(model, test, sync, cancel);
+                if (ema is not null) smoothed = DataParallel.Evaluate(ema, test, sync, cancel);
                 FinalModelTestResult = smoothed ?? raw;
             }
             var metrics = new EpochMetrics(epoch + 1, state.Step, LearningRateSchedule.At(options, state.Step, TotalSteps),
@@ -190,6 +209,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Sets the epoch count from the first epoch's pace; the checkpoint keeps the decision for --resume.</summary>
     private void FitEpochsToBudget(double firstEpochSeconds)
     {
+        firstEpochSeconds = DataParallel.LeadersValue(sync, firstEpochSeconds);          // one decision for every rank
         var fit = (int)Math.Floor(options.TimeBudgetMinutes * 60 / Math.Max(1e-3, firstEpochSeconds));
         var epochs = Math.Clamp(fit, 1, options.Epochs);
         observer.OnMessage($"time budget {options.TimeBudgetMinutes:F0} min: the first epoch took {firstEpochSeconds:F0} s, so the run has {epochs} epochs" +
@@ -255,12 +275,13 @@ public sealed class Trainer : IDisposable
     private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels)
     {
         state = state with { Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed };
-        Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
+        if (sync.IsLeader) Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
     }
 
     /// <summary>Rewrites metrics.jsonl and the curves plot from the run's history (both atomically).</summary>
     private void WriteMetrics()
     {
+        if (!sync.IsLeader) return;
         var lines = state.History.Select(h => JsonSerializer.Serialize(h, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         AtomicFile.Write(MetricsPath, s =>
         {
