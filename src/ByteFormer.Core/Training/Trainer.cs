@@ -168,7 +168,7 @@ public sealed class Trainer : IDisposable
                                     using var share = scale.ToScalar();                  // explicit: see AdamW's remarks
                                     loss.mul(share).backward();
                                 }
-                                lossSum += loss.item<float>() * group.Samples.Length;
+                                lossSum += (float)loss.ToDouble() * group.Samples.Length;             // any float dtype (the float64 check)
                                 hits += logits.argmax(1).eq(target).sum().item<long>();
                             }
                             seen += micro;
