@@ -42,6 +42,25 @@ public static class DistributedCheck
         CheckpointEverySteps = 0, EvaluateEachEpoch = false, GradClip = 1.0,
     };
 
+    /// <summary>The model a rank starts from: nano, 4 classes, dropout off, initialised from seed 5 + rank.</summary>
+    public static ByteFormerModel Build(int rank, bool float64 = true)
+    {
+        torch.manual_seed(5 + rank);
+        var config = ByteFormerConfig.Preset("nano") with { MaxNumTokens = 64, NClasses = 4, Dropout = 0 };
+        // Built under float64 as the default dtype (TorchSharp's Module.to(dtype) fails on this model's indexers).
+        var before = torch.get_default_dtype();
+        if (float64) torch.set_default_dtype(torch.ScalarType.Float64);
+        try { return new ByteFormerModel(config); }
+        finally { torch.set_default_dtype(before); }
+    }
+
+    /// <summary>Every parameter's values, in order, as float64.</summary>
+    public static double[] Weights(ByteClassifier model) => model.parameters().SelectMany(p =>
+    {
+        using var d = p.detach().to(torch.ScalarType.Float64).contiguous();
+        return d.data<double>().ToArray();
+    }).ToArray();
+
     /// <summary>Trains on this process's share and returns the final parameters (every rank's are the same).</summary>
     /// <param name="sync">The ranks (<see cref="SingleProcess.Instance"/> for the one-process reference).</param>
     /// <param name="batchSize">Samples per rank per step.</param>
@@ -52,26 +71,14 @@ public static class DistributedCheck
     public static double[] Train(IGradientSync sync, int batchSize, int steps, int globalBatch, string runDir, bool float64 = true)
     {
         var data = Data(steps * globalBatch);
-        torch.manual_seed(5 + sync.Rank);
-        var config = ByteFormerConfig.Preset("nano") with { MaxNumTokens = 64, NClasses = 4, Dropout = 0 };
-        // Built under float64 as the default dtype (TorchSharp's Module.to(dtype) fails on this model's indexers).
-        var before = torch.get_default_dtype();
-        if (float64) torch.set_default_dtype(torch.ScalarType.Float64);
-        ByteFormerModel model;
-        try { model = new ByteFormerModel(config); }
-        finally { torch.set_default_dtype(before); }
-        using var _ = model;
+        using var model = Build(sync.Rank, float64);
         using (var trainer = new Trainer(model, data, null, Options(batchSize), runDir, DataParallel.Quiet, sync))
         {
             if (trainer.StepsPerEpoch != steps)
                 throw new ByteFormerException($"{steps} steps expected, the trainer has {trainer.StepsPerEpoch}");
             trainer.Run();
         }
-        return model.parameters().SelectMany(p =>
-        {
-            using var d = p.detach().to(torch.ScalarType.Float64).contiguous();
-            return d.data<double>().ToArray();
-        }).ToArray();
+        return Weights(model);
     }
 
     /// <summary>The hidden verb: <c>byteformer distributed-check --batch-size B --steps S --out FILE --run-dir DIR</c>.</summary>
