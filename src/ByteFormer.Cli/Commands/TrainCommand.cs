@@ -136,6 +136,9 @@ internal static class TrainCommand
         }
         if (result is null) return 130;
         if (!sync.IsLeader) return 0;
+        if (sync.WorldSize > 1 && sync.Stats is { Steps: > 0 } stats)
+            io.Err.WriteLine($"gradient all-reduce on rank 0: {stats.Seconds / stats.Steps * 1e3:F1} ms a step over {stats.Steps:N0} steps " +
+                             $"({stats.Bytes / (double)stats.Steps / 1e6:F2} MB in {(double)stats.Calls / stats.Steps:F0} call(s) a step, waiting for the other ranks included)");
         if (result.TestTop1 is { } top1)
         {
             io.Out.WriteLine($"Final model: test top-1 {top1:P2} on {result.TestSamples:N0} samples");

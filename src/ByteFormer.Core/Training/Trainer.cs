@@ -58,8 +58,11 @@ public sealed class Trainer : IDisposable
         this.runDir = runDir;
         this.observer = this.sync.IsLeader ? observer : DataParallel.Quiet;
         Directory.CreateDirectory(runDir);
-        this.sync.Broadcast([.. model.parameters(), .. model.buffers()]);
-        if (this.sync.WorldSize > 1) model.InvalidateCaches();
+        if (this.sync.WorldSize > 1)
+        {
+            this.sync.Broadcast([.. model.parameters(), .. model.buffers()]);   // rank 0's initial weights (the EMA's too)
+            model.InvalidateCaches();
+        }
 
         var named = model.named_parameters().ToList();
         var decay = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
@@ -173,7 +176,7 @@ public sealed class Trainer : IDisposable
                             }
                             seen += micro;
                         }
-                        sync.AverageGradients([.. model.parameters()]);
+                        if (sync.WorldSize > 1) sync.AverageGradients([.. model.parameters()]);
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
                         optimizer.Step();
                         UpdateEma();
