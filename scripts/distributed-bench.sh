@@ -3,7 +3,8 @@
 #   1. float32 equivalence: one epoch of Fashion-MNIST TIFF (the usual recipe: augmentation, label smoothing, EMA,
 #      clipping) by 1 process at batch 2B and by 2 ranks at batch B; the largest weight difference, raw and EMA.
 #   2. throughput: 1 process x 2 threads against 2 ranks x 1 thread, twice each, alternating (A B B A), with
-#      rank 0's all-reduce time per step.
+#      rank 0's all-reduce time per step; then 1 process x 1 thread as a control; then all-reduces of the
+#      gradients' size alone (after a barrier), over shared memory and over TCP.
 # Usage: scripts/distributed-bench.sh [OUT_DIR] (needs a Release build and scripts/setup.sh's Open MPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +17,15 @@ MPI=(mpirun -np 2 --oversubscribe --bind-to none)
 [ "$(id -u)" = 0 ] && MPI+=(--allow-run-as-root)
 common=(train --data fashion-mnist --encoding tiff --train-limit "$LIMIT" --test-limit 256 --preset micro --epochs 1
   --warmup-steps 10 --checkpoint-every 0 --seed 3)
-one() { TERM=dumb "$B" "${common[@]}" --batch-size $((2 * BATCH)) --threads 2 --run-dir "$OUT/$1" >"$OUT/$1.log" 2>&1; }
+one() { TERM=dumb "$B" "${common[@]}" --batch-size $((2 * BATCH)) --threads "${2:-2}" --run-dir "$OUT/$1" >"$OUT/$1.log" 2>&1; }
 two() { TERM=dumb "${MPI[@]}" "$B" "${common[@]}" --batch-size "$BATCH" --threads 1 --run-dir "$OUT/$1" >"$OUT/$1.log" 2>&1; }
 uptime | sed 's/^/load before: /'
-one one-a; two two-a; two two-b; one one-b
+one one-a; two two-a; two two-b; one one-b; one one-1thread 1
 uptime | sed 's/^/load after:  /'
+for btl in vader,self tcp,self; do
+  TERM=dumb "${MPI[@]}" --mca btl "$btl" "$B" distributed-check --allreduce-bytes 7913000 --steps 50 --out /dev/null --run-dir "$OUT/ar" |
+    sed "s/^/btl $btl: /"
+done
 python3 - "$OUT" <<'PY'
 import json, struct, sys, zipfile, array, re, os
 out = sys.argv[1]
@@ -39,7 +44,7 @@ scale = max(abs(x) for k in raw1 for x in raw1[k])
 d, k = largest(raw1, raw2); print(f'float32, one epoch: largest raw weight difference {d:.3e} (in {k}; largest weight {scale:.3f})')
 d, k = largest(ema1, ema2); print(f'float32, one epoch: largest EMA weight difference {d:.3e} (in {k})')
 print('metadata world_size/global_batch:', m1.get('byteformer.world_size'), m1.get('byteformer.global_batch'), '|', m2.get('byteformer.world_size'), m2.get('byteformer.global_batch'))
-for run in ['one-a', 'two-a', 'two-b', 'one-b']:
+for run in ['one-a', 'two-a', 'two-b', 'one-b', 'one-1thread']:
     m = json.loads(open(f'{out}/{run}/metrics.jsonl').readline())
     log = open(f'{out}/{run}.log').read()
     ar = re.search(r'gradient all-reduce on rank 0: ([\d.]+) ms a step over ([\d,]+) steps \(([\d.]+) MB', log)

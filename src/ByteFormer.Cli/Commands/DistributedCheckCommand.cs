@@ -90,10 +90,16 @@ public static class DistributedCheck
         var runDir = new Option<string>("--run-dir") { Required = true };
         var single = new Option<bool>("--float32") { Description = "Train in float32 instead of float64" };
         var timeout = new Option<double>("--mpi-timeout") { DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
-        var command = new Command("distributed-check", "Trains a small float64 model for the distributed equivalence test") { batch, steps, output, runDir, single, timeout };
+        var allReduce = new Option<long?>("--allreduce-bytes") { Description = "Instead: time all-reduces of this many bytes after a barrier (the transport alone, no waiting for a slower rank)" };
+        var command = new Command("distributed-check", "Trains a small float64 model for the distributed equivalence test") { batch, steps, output, runDir, single, timeout, allReduce };
         command.Hidden = true;
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(timeout), sync =>
         {
+            if (parse.GetValue(allReduce) is { } size)
+            {
+                TimeAllReduce(io, sync, size, parse.GetValue(steps));
+                return 0;
+            }
             var b = parse.GetValue(batch);
             var weights = Train(sync, b, parse.GetValue(steps), b * sync.WorldSize, parse.GetValue(runDir)!, !parse.GetValue(single));
             if (sync.IsLeader)
@@ -106,6 +112,26 @@ public static class DistributedCheck
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Times <paramref name="repeats"/> all-reduces of <paramref name="bytes"/> bytes (float64 sums), each after a
+    /// barrier, and prints the median and the fastest on rank 0.</summary>
+    private static void TimeAllReduce(CliIO io, IGradientSync sync, long bytes, int repeats)
+    {
+        if (sync is not MpiCommunicator mpi) throw new ByteFormerException("--allreduce-bytes needs mpirun");
+        var values = new double[Math.Max(1, bytes / 8)];
+        var times = new List<double>();
+        for (var i = 0; i < repeats + 2; i++)
+        {
+            mpi.Barrier();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            sync.Sum(values);
+            if (i >= 2) times.Add(clock.Elapsed.TotalMilliseconds);              // the first two warm the transport up
+        }
+        times.Sort();
+        if (sync.IsLeader)
+            io.Out.WriteLine($"all-reduce of {values.Length * 8 / 1e6:F2} MB on {sync.WorldSize} ranks: median {times[times.Count / 2]:F3} ms, " +
+                             $"fastest {times[0]:F3} ms over {times.Count} calls");
     }
 
     /// <summary>Reads what the verb wrote.</summary>

@@ -72,9 +72,13 @@ public sealed unsafe class MpiCommunicator : IGradientSync, IDisposable
     /// </summary>
     /// <param name="timeout">How long any collective may wait for the other ranks; null for <see cref="DefaultTimeout"/>.</param>
     /// <param name="report">Receives the one line said before aborting or on SIGTERM; null writes "byteformer: error: …" to stderr.</param>
-    /// <exception cref="ByteFormerException">Launched by mpirun, but Open MPI's library cannot be loaded.</exception>
+    /// <exception cref="ByteFormerException">Launched by mpirun, but Open MPI's library cannot be loaded; or launched by
+    /// another MPI's launcher (MPICH's hydra), which would otherwise start N unrelated runs writing one folder.</exception>
     public static IGradientSync FromEnvironment(TimeSpan? timeout = null, Action<string>? report = null)
     {
+        if (!LaunchedByMpirun && Environment.GetEnvironmentVariable("PMI_RANK") is not null)
+            throw new ByteFormerException("started by another MPI's launcher (PMI_RANK is set, as MPICH's mpiexec sets it); " +
+                                          "only Open MPI's mpirun is supported");
         if (!LaunchedByMpirun) return SingleProcess.Instance;
         if (current is not null) return current;
         var t = timeout ?? DefaultTimeout;
