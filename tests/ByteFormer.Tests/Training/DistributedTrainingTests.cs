@@ -61,16 +61,23 @@ public class DistributedTrainingTests
         Assert.True(code == 0, output);
         Assert.Contains("on 2 processes (batch 4 each, 8 a step)", output);
 
-        // Rank 1 is killed once the first checkpoint is there.
+        // Rank 1 is killed once the first checkpoint is there. It is stopped first, which holds the whole run at its
+        // next all-reduce, so that a fast machine cannot finish the run between seeing the checkpoint and the kill.
         using (var job = new Mpirun.Job(2, Train("broken")))
         {
             var checkpoint = dir.File("broken/checkpoint.zip");
             var waited = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) && !job.Process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
-            Assert.True(File.Exists(checkpoint) && !job.Process.HasExited, $"no checkpoint while the run went on:\n{job.Output}");
-            var ranks = job.Ranks();
+            var ranks = new Dictionary<int, int>();
+            while (!job.Process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                if (!ranks.ContainsKey(1)) ranks = job.Ranks();
+                if (ranks.ContainsKey(1) && File.Exists(checkpoint)) break;
+                Thread.Sleep(10);
+            }
             Assert.True(ranks.ContainsKey(1), $"rank 1 not found among mpirun's children:\n{job.Output}");
-            Process.GetProcessById(ranks[1]).Kill();
+            Assert.Equal(0, kill(ranks[1], SigStop));
+            Assert.True(File.Exists(checkpoint) && !job.Process.HasExited, $"no checkpoint while the run went on:\n{job.Output}");
+            Assert.Equal(0, kill(ranks[1], SigKill));
             var killed = Stopwatch.StartNew();
             Assert.True(job.Wait(TimeSpan.FromSeconds(60)), $"the job went on for 60 s after rank 1 was killed:\n{job.Output}");
             Assert.True(killed.Elapsed < TimeSpan.FromSeconds(60));
@@ -113,6 +120,11 @@ public class DistributedTrainingTests
         Assert.Contains("trained by 2 processes (mpirun -np 2); resume it with the same number of processes, not one process", e.Message);
         DataParallel.CheckResume(new TrainOptions(), SingleProcess.Instance, "run/checkpoint.zip");
     }
+
+    private const int SigKill = 9, SigStop = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "kill")]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>Two classes of 64-byte files: 96 to train on, 16 to test.</summary>
     private static void MakeData(string root)

@@ -64,7 +64,15 @@ public static class Mpirun
         public Dictionary<int, int> Ranks()
         {
             var ranks = new Dictionary<int, int>();
-            var children = File.ReadAllText($"/proc/{Process.Id}/task/{Process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] children;
+            try
+            {
+                children = File.ReadAllText($"/proc/{Process.Id}/task/{Process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+            catch (IOException)
+            {
+                return ranks;                                                   // mpirun has ended
+            }
             foreach (var child in children.Select(int.Parse))
             {
                 try
