@@ -37,7 +37,7 @@ internal static class PredictCommand
             var chosen = parse.GetValue(threads) ?? (entries.Length <= FewFiles && !entries.Any(Directory.Exists) ? 1 : null);
             return CommonOptions.WithThreads(chosen, () => Run(io, parse.GetValue(model)!, entries,
                 parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
-                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device),
+                parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device)!,
                 parse.GetValue(key), parse.GetValue(prePermuted)));
         }));
         return command;
@@ -78,7 +78,7 @@ internal static class PredictCommand
         }
     }
 
-    private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, ComputeDevice device,
+    private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, string device,
         string? key, bool prePermuted)
     {
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
