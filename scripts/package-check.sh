@@ -29,7 +29,10 @@ packed_ids=()
 # in place of the one just packed, so this run's own library packages are removed from it before and after.
 forget_packed() {
   local id
-  for id in ${packed_ids[@]+"${packed_ids[@]}"}; do rm -rf "$global_packages/${id,,}/$version"; done
+  for id in ${packed_ids[@]+"${packed_ids[@]}"}; do
+    rm -rf "$global_packages/${id,,}/$version"
+    rmdir --ignore-fail-on-non-empty "$global_packages/${id,,}" 2>/dev/null || true
+  done
 }
 trap 'forget_packed; rm -rf "$work"' EXIT
 
