@@ -81,6 +81,7 @@ internal static class CommonOptions
     /// <summary>A model file, or else a preset name: the two things <c>info</c> describes.</summary>
     public static (ByteFormerConfig? Config, LoadedModel? Loaded) ModelOrPreset(string target)
     {
+        target = BundledModel.Resolve(target);
         if (File.Exists(target) || Directory.Exists(target) || target.Contains('/') || target.Contains('.'))
         {
             var loaded = ModelFile.Load(target);

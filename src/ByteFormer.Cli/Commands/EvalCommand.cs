@@ -18,7 +18,7 @@ internal static class EvalCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = "Model file" };
+        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file") };
         var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files> (class names must be the model's labels), a Speech Commands folder, or 'fashion-mnist' (its test set)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
         var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder (default: none)" };
@@ -56,7 +56,7 @@ internal static class EvalCommand
         if (byVoice && limit is not null) throw new ByteFormerException("--by-voice takes the whole split: leave out --limit");
         if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
-        using var loaded = ModelFile.Load(modelPath);
+        using var loaded = ModelFile.Load(BundledModel.Resolve(modelPath));
         var transforms = loaded.Contract.Transforms(CommonOptions.LoadKey(key), prePermuted);
         var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, loaded, encodingName, split, limit,
             writers: writers, metadataBytes: metadataBytes);

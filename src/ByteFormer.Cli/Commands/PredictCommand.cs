@@ -13,7 +13,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = "Model file (made by 'byteformer train' or 'byteformer import')" };
+        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file (made by 'byteformer train' or 'byteformer import')") };
         var files = new Argument<string[]>("files") { Description = "Files to classify; '-' reads standard input", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
         var jsonl = new Option<bool>("--jsonl") { Description = "Print one JSON object per line, as results come" };
@@ -84,7 +84,7 @@ internal static class PredictCommand
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var target = CommonOptions.Resolve(device);
-        using var loaded = ModelFile.Load(modelPath);
+        using var loaded = ModelFile.Load(BundledModel.Resolve(modelPath));
         // The model file's input contract (byte transforms, key, the audio format a keyword model expects) is the library's.
         var predictor = loaded.CreatePredictor(new PredictorOptions
         {
