@@ -86,9 +86,9 @@ echo "package-check: the installed tool classified every sample (each TIFF right
 
 # --- A library consumer -------------------------------------------------------------------------------------
 mkdir -p "$app"
-awk '/^## Using the library/ { section = 1 } section && /^```csharp/ { code = 1; next } code && /^```/ { exit } code' \
+awk '/^### In your program/ { section = 1 } section && /^```csharp/ { code = 1; next } code && /^```/ { exit } code' \
   README.md >"$work/Program.cs"
-grep -q 'ModelFile.Load' "$work/Program.cs" || fail "no C# example under \"Using the library\" in README.md"
+grep -q 'ModelFile.Load' "$work/Program.cs" || fail "no C# example under \"In your program\" in README.md"
 cd "$app"
 step "dotnet new console" dotnet new console --name app --output .
 cp "$work/Program.cs" Program.cs
