@@ -84,13 +84,13 @@ public static class DistributedCheck
     /// <summary>The hidden verb: <c>byteformer distributed-check --batch-size B --steps S --out FILE --run-dir DIR</c>.</summary>
     internal static Command Create(CliIO io)
     {
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
-        var output = new Option<string>("--out") { Required = true };
-        var runDir = new Option<string>("--run-dir") { Required = true };
+        var batch = new Option<int>("--batch-size") { Description = "Samples per rank per step (default: 4)", DefaultValueFactory = _ => 4 };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps, or all-reduces to time (default: 5)", DefaultValueFactory = _ => 5 };
+        var output = new Option<string>("--out") { Description = "Where rank 0 writes the final parameters (float64)", Required = true };
+        var runDir = new Option<string>("--run-dir") { Description = "Where rank 0 writes its checkpoint", Required = true };
         var single = new Option<bool>("--float32") { Description = "Train in float32 instead of float64" };
-        var timeout = new Option<double>("--mpi-timeout") { DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
-        var allReduce = new Option<long?>("--allreduce-bytes") { Description = "Instead: time all-reduces of this many bytes after a barrier (the transport alone, no waiting for a slower rank)" };
+        var timeout = new Option<double>("--mpi-timeout") { Description = "As train's (default: 120)", DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
+        var allReduce = new Option<long?>("--allreduce-bytes") { Description = "Instead: time all-reduces of this many bytes after a barrier (the transport alone, no waiting for a slower rank; default: train)" };
         var command = new Command("distributed-check", "Trains a small float64 model for the distributed equivalence test") { batch, steps, output, runDir, single, timeout, allReduce };
         command.Hidden = true;
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(timeout), sync =>

@@ -26,7 +26,8 @@ public sealed class TrainingRun
 {
     private readonly RunFolder folder;
     private readonly RunSpec spec;
-    private readonly Func<int, ByteClassifier> build;
+    private readonly Func<IReadOnlyList<string>, ByteClassifier> build;
+    private readonly string? initFrom;
     private readonly TrainOptions options;
     private readonly bool resume;
     private readonly string command;
@@ -35,10 +36,11 @@ public sealed class TrainingRun
     /// <summary>How many times a run continues from its last checkpoint after libtorch fails mid-run.</summary>
     public const int MaxRecoveries = 3;
 
-    private TrainingRun(RunFolder folder, RunSpec spec, Func<int, ByteClassifier> build, long byteBudget, TrainOptions options,
+    private TrainingRun(RunFolder folder, RunSpec spec, Func<IReadOnlyList<string>, ByteClassifier> build, long byteBudget, TrainOptions options,
         bool resume, string command, IGradientSync? sync)
     {
         (this.folder, this.spec, this.build, this.options, this.resume, this.command) = (folder, spec, build, options, resume, command);
+        initFrom = spec.InitFrom;
         this.sync = sync ?? SingleProcess.Instance;
         Data = DataSource.OpenTraining(spec, byteBudget);
         var transforms = spec.Transforms();
@@ -48,6 +50,7 @@ public sealed class TrainingRun
             {
                 Train = TransformedDataset.Wrap(Data.Train, transforms, options.Seed),
                 Test = Data.Test is null ? null : TransformedDataset.Wrap(Data.Test, transforms, options.Seed),
+                Validation = Data.Validation is null ? null : TransformedDataset.Wrap(Data.Validation, transforms, options.Seed),
             };
     }
 
@@ -80,7 +83,8 @@ public sealed class TrainingRun
         var folder = new RunFolder(runDir);
         if (folder.HoldsRun)
             throw new ByteFormerException($"{runDir} already holds a run; resume it or choose another run folder");
-        spec = (spec with { Seed = options.Seed }).Validate();
+        spec = (spec with { Seed = options.Seed, ValidationShare = spec.ValidationShare ?? RunSpec.DefaultValidationShare }).Validate();
+        spec = spec with { InitFrom = model.InitFrom is null ? null : Path.GetFullPath(model.InitFrom) };
         var (build, budget) = model.Resolve(spec);
         var run = new TrainingRun(folder, spec, build, budget, options, resume: false, command, sync);
         if (run.sync.IsLeader) folder.WriteStart(spec, command);
@@ -138,13 +142,16 @@ public sealed class TrainingRun
             for (var attempt = 0; ; attempt++)
             {
                 TorchSharp.torch.manual_seed(options.Seed);                     // same initial weights on every attempt
-                model = build(Data.Train.ClassNames.Count);
+                model = build(Data.Train.ClassNames);
                 trainer = new Trainer(model, Data.Train, Data.Test, options, folder.Path, observer, sync);
                 if (resume || attempt > 0) trainer.Resume();
                 if (attempt == 0)
+                {
                     observer.OnMessage($"Training {Describe(model)} on {Data.Train.Count:N0} samples: {Data.Train.Describe}; " +
                                        $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
                                        (sync.WorldSize > 1 ? $" on {sync.WorldSize} processes (batch {options.BatchSize} each, {GlobalBatch} a step)" : ""));
+                    foreach (var warning in ShortRunWarnings(options, trainer.TotalSteps)) observer.OnMessage(warning);
+                }
                 try
                 {
                     if (!trainer.Run(cancel)) return null;
@@ -161,7 +168,7 @@ public sealed class TrainingRun
                     model = null;
                 }
             }
-            return Finish(trainer, alsoSaveTo);
+            return Finish(trainer, observer, alsoSaveTo);
         }
         finally
         {
@@ -170,7 +177,42 @@ public sealed class TrainingRun
         }
     }
 
-    private TrainingResult Finish(Trainer trainer, string? alsoSaveTo)
+    /// <summary>
+    /// The weights to ship: the better of raw and EMA on the validation split (never the test set), EMA on a tie; on
+    /// the training files without augmentation when the run holds out none. Says which and why.
+    /// </summary>
+    private (ByteClassifier Model, bool Ema, string Why) ChooseWeights(Trainer trainer)
+    {
+        if (trainer.EmaModel is not { } ema) return (trainer.RawModel, false, "saved the raw weights (EMA is off)");
+        var (data, name) = Data.Validation is { } validation
+            ? (validation, $"the validation split ({validation.Count:N0} samples held out of the training files)")
+            : (Data.Train, $"the {Data.Train.Count:N0} training samples (too few to hold any out)");
+        var raw = DataParallel.Evaluate(trainer.RawModel, data, sync).Top1;                  // shared by the ranks, one answer for all
+        var smoothed = DataParallel.Evaluate(ema, data, sync).Top1;
+        var useEma = smoothed >= raw;
+        var figures = $"top-1 {smoothed:P2} EMA, {raw:P2} raw on {name}";
+        return useEma
+            ? (ema, true, $"saved the EMA weights: {figures}")
+            : (trainer.RawModel, false, $"saved the raw weights: {figures}");
+    }
+
+    /// <summary>Notes on a run too short for its settings (the warm-up and EMA adapt, but the user should know).</summary>
+    public static IReadOnlyList<string> ShortRunWarnings(TrainOptions options, long totalSteps)
+    {
+        var notes = new List<string>();
+        var warmup = LearningRateSchedule.WarmupStepsOf(options, totalSteps);
+        if (warmup < options.WarmupSteps)
+            notes.Add($"warning: the run has {totalSteps:N0} optimizer steps, so the warm-up is {warmup:N0} steps " +
+                      $"({options.WarmupMaxShare:P0} of the run) rather than {options.WarmupSteps:N0}");
+        if (options.EmaMomentum > 0 && totalSteps * options.EmaMomentum < 3)
+            notes.Add($"warning: EMA momentum {options.EmaMomentum:G3} averages over about {1 / options.EmaMomentum:N0} steps, more than the run's {totalSteps:N0}" +
+                      (options.EmaWarmup ? "; its warm-up keeps it close to the weights, and the better of raw and EMA is saved" : "; the raw weights will likely be saved"));
+        if (totalSteps < 20)
+            notes.Add($"warning: {totalSteps:N0} optimizer steps is very short; more epochs, or a smaller --batch-size, will likely do better");
+        return notes;
+    }
+
+    private TrainingResult Finish(Trainer trainer, ITrainingObserver observer, string? alsoSaveTo)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -183,14 +225,19 @@ public sealed class TrainingRun
         if (!Transforms.IsEmpty) metadata[ModelMetadata.ByteTransforms] = Transforms.Spec;
         if (Data.Writers is { } writers) metadata[ModelMetadata.Writers] = string.Join(',', writers);
         if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
-        var final = trainer.FinalModel;
+        if (initFrom is not null)
+            metadata[ModelMetadata.InitFrom] = File.Exists(initFrom) ? FineTuning.Describe(initFrom, Data.Train.ClassNames) : Path.GetFileName(initFrom);
+        var (final, useEma, why) = ChooseWeights(trainer);
+        observer.OnMessage(why);
+        metadata[ModelMetadata.Weights] = useEma ? "ema" : "raw";
+        metadata[ModelMetadata.WeightsChoice] = why;
         double? top1 = null;
         var samples = 0;
         var parts = new List<(string, double)>();
         if (Data.Test is not null)
         {
             // The trainer scored these weights at the last epoch; a run resumed after its last epoch scores them now.
-            var result = trainer.FinalModelTestResult ?? DataParallel.Evaluate(final, Data.Test, sync);
+            var result = (useEma ? trainer.FinalModelTestResult : trainer.RawModelTestResult) ?? DataParallel.Evaluate(final, Data.Test, sync);
             (top1, samples) = (result.Top1, result.Samples);
             metadata[ModelMetadata.TestTop1] = Figure(result.Top1);
             if (Data.Test is JoinedDataset joined)

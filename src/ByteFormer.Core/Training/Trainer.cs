@@ -94,12 +94,22 @@ public sealed class Trainer : IDisposable
     /// <summary>The curves plot's name in a run folder.</summary>
     public const string PlotFileName = "curves.png";
 
-    /// <summary>The weights to ship: EMA when enabled, else the raw weights.</summary>
+    /// <summary>The EMA weights when enabled, else the raw weights (<see cref="Runs.TrainingRun"/> ships the better of
+    /// <see cref="RawModel"/> and <see cref="EmaModel"/> on a validation split).</summary>
     public ByteClassifier FinalModel => ema ?? model;
+
+    /// <summary>The trained (raw) weights.</summary>
+    public ByteClassifier RawModel => model;
+
+    /// <summary>The EMA weights, or null with EMA off.</summary>
+    public ByteClassifier? EmaModel => ema;
 
     /// <summary>The test evaluation of <see cref="FinalModel"/> at the end of the last epoch this trainer ran, or null
     /// when it ran none (a finished run resumed) or evaluated none.</summary>
     public EvalResult? FinalModelTestResult { get; private set; }
+
+    /// <summary>The test evaluation of the raw weights at the end of the last epoch this trainer ran, or null.</summary>
+    public EvalResult? RawModelTestResult { get; private set; }
 
     /// <summary>Optimizer steps per epoch (a last partial step is dropped); a step takes a batch from every rank.</summary>
     public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps * options.WorldSize);
@@ -179,7 +189,7 @@ public sealed class Trainer : IDisposable
                         if (sync.WorldSize > 1) sync.AverageGradients([.. model.parameters()]);
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
                         optimizer.Step();
-                        UpdateEma();
+                        UpdateEma(LearningRateSchedule.EmaMomentumAt(options, state.Step));
                     }
                     state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
                     observer.OnStep(new StepProgress(epoch, options.Epochs, state.Step, TotalSteps, s + 1, StepsPerEpoch,
@@ -196,6 +206,7 @@ public sealed class Trainer : IDisposable
                 raw = DataParallel.Evaluate(model, test, sync, cancel);
                 if (ema is not null) smoothed = DataParallel.Evaluate(ema, test, sync, cancel);
                 FinalModelTestResult = smoothed ?? raw;
+                RawModelTestResult = raw;
             }
             var metrics = new EpochMetrics(epoch + 1, state.Step, LearningRateSchedule.At(options, state.Step, TotalSteps),
                 lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / trainSeconds, trainSeconds,
@@ -264,12 +275,12 @@ public sealed class Trainer : IDisposable
         return (lambda * own).Plus(rest * partner).mean();
     }
 
-    private void UpdateEma()
+    private void UpdateEma(double momentum)
     {
         if (ema is null) return;
         using var _ = no_grad();
-        using var keep = (1 - options.EmaMomentum).ToScalar();                  // explicit: see AdamW's remarks
-        using var take = options.EmaMomentum.ToScalar();
+        using var keep = (1 - momentum).ToScalar();                             // explicit: see AdamW's remarks
+        using var take = momentum.ToScalar();
         foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
             e.mul_(keep).add_(p, alpha: take);
         ema.InvalidateCaches();
