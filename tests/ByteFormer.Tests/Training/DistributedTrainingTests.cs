@@ -54,7 +54,7 @@ public class DistributedTrainingTests
     {
         using var dir = new TempDir();
         MakeData(dir.File("data"));
-        string[] Train(string run) => ["train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "3",
+        string[] Train(string run) => ["train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "2",
             "--batch-size", "4", "--warmup-steps", "4", "--checkpoint-every", "3", "--test-limit", "16", "--run-dir", dir.File(run)];
 
         var (code, output) = Mpirun.Run(2, 120, Train("unbroken"));
