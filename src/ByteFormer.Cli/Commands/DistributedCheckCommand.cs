@@ -101,7 +101,12 @@ public static class DistributedCheck
                 return 0;
             }
             var b = parse.GetValue(batch);
-            var weights = Train(sync, b, parse.GetValue(steps), b * sync.WorldSize, parse.GetValue(runDir)!, !parse.GetValue(single));
+            var weights = Array.Empty<double>();
+            CommonOptions.WithThreads(DistributedCli.ThreadsPerRank(sync), () =>
+            {
+                weights = Train(sync, b, parse.GetValue(steps), b * sync.WorldSize, parse.GetValue(runDir)!, !parse.GetValue(single));
+                return 0;
+            });
             if (sync.IsLeader)
                 AtomicFile.Write(parse.GetValue(output)!, s =>
                 {

@@ -6,8 +6,16 @@ namespace ByteFormer.Tests.Training;
 /// <summary>Launches the byteformer command of the test build under Open MPI's mpirun.</summary>
 public static class Mpirun
 {
-    /// <summary>The byteformer command built beside the tests.</summary>
-    public static string Byteformer => Path.Combine(AppContext.BaseDirectory, "byteformer");
+    /// <summary>The byteformer command built beside the tests: its apphost, or the dotnet host with its dll where a
+    /// build made none.</summary>
+    public static string[] Byteformer
+    {
+        get
+        {
+            var apphost = Path.Combine(AppContext.BaseDirectory, "byteformer");
+            return File.Exists(apphost) ? [apphost] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "byteformer.dll")];
+        }
+    }
 
     /// <summary>mpirun's path; a missing one fails the test with the fix (never a silent skip).</summary>
     public static string Command
@@ -34,7 +42,7 @@ public static class Mpirun
             // CI runs as root, which mpirun refuses unless told.
             foreach (var a in new[] { "-np", ranks.ToString(), "--oversubscribe", "--bind-to", "none" }) info.ArgumentList.Add(a);
             if (Environment.UserName == "root") info.ArgumentList.Add("--allow-run-as-root");
-            info.ArgumentList.Add(Byteformer);
+            foreach (var a in Byteformer) info.ArgumentList.Add(a);
             foreach (var a in args) info.ArgumentList.Add(a);
             info.Environment["TERM"] = "dumb";
             Process = new Process { StartInfo = info };
