@@ -63,6 +63,18 @@ internal static class CommonOptions
         }
     }
 
+    /// <summary>--force: the one way to let a verb replace a file that is already there.</summary>
+    public static Option<bool> ForceOption() => new("--force") { Description = "Replace output files that already exist (never done otherwise)" };
+
+    /// <summary>Refuses, before any work, to replace any of <paramref name="paths"/> unless <paramref name="force"/>.</summary>
+    /// <exception cref="ByteFormerException">Naming the first file that exists.</exception>
+    public static void RefuseToReplace(bool force, params string[] paths)
+    {
+        if (force) return;
+        if (paths.FirstOrDefault(p => File.Exists(p) || Directory.Exists(p)) is { } existing)
+            throw new ByteFormerException($"{existing} already exists; choose another name or add --force to replace it");
+    }
+
     /// <summary>The key of a model trained on permuted bytes.</summary>
     public static Option<string?> KeyOption() => new("--byte-permutation")
     {

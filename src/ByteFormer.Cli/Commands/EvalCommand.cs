@@ -31,17 +31,23 @@ internal static class EvalCommand
         var prePermuted = CommonOptions.PrePermutedOption();
         var threads = CommonOptions.ThreadsOption();
         var device = CommonOptions.DeviceOption();
+        var force = CommonOptions.ForceOption();
         var writers = new Option<string?>("--writers") { Description = "fashion-mnist: write the test images with these image writers (one drawn per image) in place of --encoding (default: none)" };
         var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert exactly this many bytes of valid metadata before the pixels of every file (default: none)" };
         var byVoice = new Option<bool>("--by-voice") { Description = "A synthesized Speech Commands set: top-1 per voice too (each recorded voice, espeak-ng's together; from its voices.tsv)" };
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads, writers, metadataBytes, device,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads, writers, metadataBytes, device, force,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
-            parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
-            parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
-            parse.GetValue(byVoice), parse.GetValue(writers), parse.GetValue(metadataBytes), parse.GetValue(device)!))));
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            if (parse.GetValue(report) is { } folder)
+                CommonOptions.RefuseToReplace(parse.GetValue(force), Path.Combine(folder, "eval.json"), Path.Combine(folder, "confusion.png"));
+            return CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
+                parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
+                parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
+                parse.GetValue(byVoice), parse.GetValue(writers), parse.GetValue(metadataBytes), parse.GetValue(device)!));
+        }));
         return command;
     }
 

@@ -18,9 +18,11 @@ internal static class ExportCommand
         var weights = new Option<string?>("--weights") { Description = "raw or ema (default: the weights training saved, the better of the two on its validation split)" };
         weights.AcceptOnlyFromAmong("raw", "ema");
         var output = new Option<string>("--out") { Description = "Model file to write", Required = true };
-        var command = new Command("export", "Write a model file from a run's checkpoint, with its raw or its EMA weights") { run, weights, output };
+        var force = CommonOptions.ForceOption();
+        var command = new Command("export", "Write a model file from a run's checkpoint, with its raw or its EMA weights") { run, weights, output, force };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
         {
+            CommonOptions.RefuseToReplace(parse.GetValue(force), parse.GetValue(output)!);
             var folder = new RunFolder(parse.GetValue(run)!);
             if (!folder.IsFinished) throw new ByteFormerException($"{folder.Path} holds no finished run (no {RunFolder.ModelFileName})");
             using var loaded = ModelFile.Load(folder.ModelPath);

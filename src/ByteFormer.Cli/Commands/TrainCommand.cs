@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ByteFormer.Bytes;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
@@ -52,6 +53,7 @@ internal static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Also write the final model file here (default: only RUN/model.safetensors)" };
         var threads = CommonOptions.ThreadsOption();
         var device = CommonOptions.DeviceOption();
+        var force = CommonOptions.ForceOption();
         var permutation = new Option<string?>("--byte-permutation") { Description = "Train on bytes permuted with this key file (from 'byteformer keygen'), or 'reference' for CoreNet's table; the run records the key's path, never the key (default: none)" };
         var noise = new Option<int?>("--byte-noise") { Description = "Add uniform noise in [-W, W] to every byte, mod 256, before any permutation (default: none)" };
         var keepFraction = new Option<double?>("--keep-fraction") { Description = "Privacy camera: keep this fraction of byte positions (fixed), drop the rest (default: all)" };
@@ -65,7 +67,7 @@ internal static class TrainCommand
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
             permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, lengthGroups,
-            validation, initFrom, device, mpiTimeout,
+            validation, initFrom, device, force, mpiTimeout,
         };
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(mpiTimeout), sync =>
         {
@@ -78,6 +80,7 @@ internal static class TrainCommand
                 LengthGroups = parse.GetValue(lengthGroups),
             };
             CommonOptions.RequireCpuForTraining(parse.GetValue(device)!);
+            if (parse.GetValue(output) is { } alsoTo) CommonOptions.RefuseToReplace(parse.GetValue(force), alsoTo);
             var dataNames = parse.GetValue(data) ?? [];
             var encodings = parse.GetValue(encoding) ?? [];
             var runFolder = parse.GetValue(runDir)!;
@@ -138,19 +141,22 @@ internal static class TrainCommand
 
     private static int Run(CliIO io, TrainingRun run, string? output, IGradientSync sync)
     {
+        // Ctrl+C (SIGINT) and SIGTERM (kill, docker stop, a CI timeout, a cluster scheduler) both stop the run at the
+        // next step with a checkpoint, so that --resume continues it exactly.
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        TrainingResult? result;
-        try
+        var signal = 0;
+        void Stop(PosixSignalContext context)
         {
-            result = run.Run(new ConsoleTrainingObserver(io), cancel.Token, output);
+            context.Cancel = true;
+            signal = context.Signal == PosixSignal.SIGTERM ? 143 : 130;
+            cancel.Cancel();
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        if (result is null) return 130;
+        // Under mpirun neither is caught: a rank stopping alone would leave the others in a collective call, and mpirun
+        // sends SIGTERM to every rank when one has died, which must end them (the last checkpoint stays whole).
+        using var onInterrupt = sync.WorldSize == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
+        using var onTerminate = sync.WorldSize == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+        var result = run.Run(new ConsoleTrainingObserver(io), cancel.Token, output);
+        if (result is null) return signal == 0 ? 130 : signal;
         if (!sync.IsLeader) return 0;
         if (sync.WorldSize > 1 && sync.Stats is { Steps: > 0 } stats)
             io.Err.WriteLine($"gradient all-reduce on rank 0: {stats.Seconds / stats.Steps * 1e3:F1} ms a step over {stats.Steps:N0} steps " +

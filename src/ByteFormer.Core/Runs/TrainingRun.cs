@@ -83,6 +83,9 @@ public sealed class TrainingRun
         var folder = new RunFolder(runDir);
         if (folder.HoldsRun)
             throw new ByteFormerException($"{runDir} already holds a run; resume it or choose another run folder");
+        // Without a checkpoint, an earlier run's results would be silently replaced by this run's.
+        if (folder.Leftovers() is { Count: > 0 } leftovers)
+            throw new ByteFormerException($"{runDir} holds an earlier run's {string.Join(" and ", leftovers)} but no checkpoint to resume; choose another run folder or remove them");
         spec = (spec with { Seed = options.Seed, ValidationShare = spec.ValidationShare ?? RunSpec.DefaultValidationShare }).Validate();
         spec = spec with { InitFrom = model.InitFrom is null ? null : Path.GetFullPath(model.InitFrom) };
         var (build, budget) = model.Resolve(spec);

@@ -145,9 +145,15 @@ public sealed class Trainer : IDisposable
         {
             var order = DataParallel.Shard(BatchLoader.Shuffle(train.Count, options.Seed, epoch), sync.Rank, sync.WorldSize);
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long hits = 0, seen = 0;
+            // A run resumed mid-epoch continues the epoch's sums, so its metrics are the unbroken run's.
             var firstStep = state.StepInEpoch;
+            var resumedMidEpoch = firstStep > 0;
+            // Under mpirun the checkpoint holds the sums over all ranks: rank 0 carries them on, the others start from 0.
+            var carried = resumedMidEpoch && sync.IsLeader;
+            double lossSum = carried ? state.EpochLossSum : 0;
+            long hits = carried ? state.EpochHits : 0, seen = carried ? state.EpochSeen : 0;
+            var epochSecondsBefore = resumedMidEpoch ? state.EpochSeconds : 0;
+            EpochSums Sums() => new(lossSum, hits, seen, epochSecondsBefore + epochClock.Elapsed.TotalSeconds);
             using (var loader = new BatchLoader(train, order, micro, epoch, firstStep * accum, StepsPerEpoch * accum))
             {
                 model.train();
@@ -155,7 +161,7 @@ public sealed class Trainer : IDisposable
                 {
                     if (cancel.IsCancellationRequested)
                     {
-                        Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                        Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels, Sums());
                         observer.OnMessage($"stopped at epoch {epoch + 1}, step {state.Step:N0}; checkpoint saved, the run can be resumed");
                         return false;
                     }
@@ -193,18 +199,28 @@ public sealed class Trainer : IDisposable
                     }
                     state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
                     observer.OnStep(new StepProgress(epoch, options.Epochs, state.Step, TotalSteps, s + 1, StepsPerEpoch,
-                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen * sync.WorldSize / epochClock.Elapsed.TotalSeconds, lr));
+                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen * sync.WorldSize / Sums().Seconds, lr));
                     if (options.CheckpointEverySteps > 0 && state.Step % options.CheckpointEverySteps == 0 && s + 1 < StepsPerEpoch)
-                        Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                        Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels, OverRanks(Sums()));
                 }
             }
-            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            var trainSeconds = Sums().Seconds;
             (lossSum, hits, seen) = DataParallel.SumOverRanks(sync, lossSum, hits, seen);
             EvalResult? raw = null, smoothed = null;
             if (test is not null && options.EvaluateEachEpoch)
             {
-                raw = DataParallel.Evaluate(model, test, sync, cancel);
-                if (ema is not null) smoothed = DataParallel.Evaluate(ema, test, sync, cancel);
+                try
+                {
+                    raw = DataParallel.Evaluate(model, test, sync, cancel);
+                    if (ema is not null) smoothed = DataParallel.Evaluate(ema, test, sync, cancel);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped during the epoch's evaluation: the epoch's steps are kept; a resume evaluates again.
+                    Save(epoch, StepsPerEpoch, startElapsed + clock.Elapsed.TotalSeconds, labels, new EpochSums(lossSum, hits, seen, trainSeconds));
+                    observer.OnMessage($"stopped while evaluating epoch {epoch + 1}; checkpoint saved, the run can be resumed");
+                    return false;
+                }
                 FinalModelTestResult = smoothed ?? raw;
                 RawModelTestResult = raw;
             }
@@ -286,9 +302,23 @@ public sealed class Trainer : IDisposable
         ema.InvalidateCaches();
     }
 
-    private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels)
+    /// <summary>An epoch in progress: its summed loss, hits, samples and training seconds.</summary>
+    private readonly record struct EpochSums(double LossSum, long Hits, long Seen, double Seconds);
+
+    /// <summary>The sums of every rank (collective: every rank calls it at the same step); the seconds are this rank's.</summary>
+    private EpochSums OverRanks(EpochSums local)
     {
-        state = state with { Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed };
+        var (lossSum, hits, seen) = DataParallel.SumOverRanks(sync, local.LossSum, local.Hits, local.Seen);
+        return local with { LossSum = lossSum, Hits = hits, Seen = seen };
+    }
+
+    private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels, EpochSums sums = default)
+    {
+        state = state with
+        {
+            Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed,
+            EpochLossSum = sums.LossSum, EpochHits = sums.Hits, EpochSeen = sums.Seen, EpochSeconds = sums.Seconds,
+        };
         if (sync.IsLeader) Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
     }
 
