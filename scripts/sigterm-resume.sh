@@ -9,14 +9,14 @@ out=${2:?usage: sigterm-resume.sh BYTEFORMER OUT_DIR [KILLS]}
 kills=${3:-20}
 mkdir -p "$out"
 args=(train --data fashion-mnist --encoding tiff --train-limit 1200 --test-limit 200 --preset nano --max-tokens 256
-  --epochs 3 --batch-size 16 --checkpoint-every 7)
+  --epochs 6 --batch-size 16 --checkpoint-every 7)
 "$bf" "${args[@]}" --run-dir "$out/unbroken" > "$out/unbroken.log" 2>&1
 done_kills=0
 RANDOM=7
 "$bf" "${args[@]}" --run-dir "$out/broken" > "$out/broken.log" 2>&1 &
 pid=$!
 while true; do
-  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + 6 * r / 32768 }')"
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + 5 * r / 32768 }')"
   if kill -0 "$pid" 2>/dev/null && [ "$done_kills" -lt "$kills" ]; then
     kill -TERM "$pid"
     status=0; wait "$pid" || status=$?

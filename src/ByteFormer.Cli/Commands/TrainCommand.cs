@@ -71,6 +71,9 @@ internal static class TrainCommand
         };
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(mpiTimeout), sync =>
         {
+            // Caught from the start: a SIGTERM while the data opens must stop the run too, not meet the runtime's default
+            // (which can wait forever on libtorch's threads at exit while the main thread trains on).
+            using var stop = new StopSignals(catchThem: sync.WorldSize == 1);
             var options = new TrainOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), AccumulationSteps = parse.GetValue(accum),
@@ -130,7 +133,7 @@ internal static class TrainCommand
                 var run = parse.GetValue(resume)
                     ? TrainingRun.Resume(runFolder, commandLine, spec, sync)
                     : TrainingRun.Start(spec!, choice, options, runFolder, commandLine, sync);
-                return Run(io, run, parse.GetValue(output), sync);
+                return Run(io, run, parse.GetValue(output), sync, stop);
             });
         }));
         return command;
@@ -139,24 +142,10 @@ internal static class TrainCommand
     /// <summary>The key as the run records it: a full path (a resumed run may start elsewhere), or "reference".</summary>
     private static string? KeyPath(string? key) => key is null or BytePermutation.ReferenceName ? key : Path.GetFullPath(key);
 
-    private static int Run(CliIO io, TrainingRun run, string? output, IGradientSync sync)
+    private static int Run(CliIO io, TrainingRun run, string? output, IGradientSync sync, StopSignals stop)
     {
-        // Ctrl+C (SIGINT) and SIGTERM (kill, docker stop, a CI timeout, a cluster scheduler) both stop the run at the
-        // next step with a checkpoint, so that --resume continues it exactly.
-        using var cancel = new CancellationTokenSource();
-        var signal = 0;
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            signal = context.Signal == PosixSignal.SIGTERM ? 143 : 130;
-            cancel.Cancel();
-        }
-        // Under mpirun neither is caught: a rank stopping alone would leave the others in a collective call, and mpirun
-        // sends SIGTERM to every rank when one has died, which must end them (the last checkpoint stays whole).
-        using var onInterrupt = sync.WorldSize == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
-        using var onTerminate = sync.WorldSize == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
-        var result = run.Run(new ConsoleTrainingObserver(io), cancel.Token, output);
-        if (result is null) return signal == 0 ? 130 : signal;
+        var result = run.Run(new ConsoleTrainingObserver(io), stop.Token, output);
+        if (result is null) return stop.ExitCode;
         if (!sync.IsLeader) return 0;
         if (sync.WorldSize > 1 && sync.Stats is { Steps: > 0 } stats)
             io.Err.WriteLine($"gradient all-reduce on rank 0: {stats.Seconds / stats.Steps * 1e3:F1} ms a step over {stats.Steps:N0} steps " +
@@ -168,5 +157,45 @@ internal static class TrainCommand
         }
         io.Out.WriteLine($"Wrote {result.ModelPath}" + (output is null ? "" : $" and {output}") + $"; metrics in {run.Folder.MetricsPath}, curves in {run.Folder.PlotPath}");
         return 0;
+    }
+}
+
+/// <summary>
+/// Ctrl+C (SIGINT) and SIGTERM (kill, docker stop, a CI timeout, a cluster scheduler), caught for a training run: both
+/// stop it at the next step with a checkpoint, so that --resume continues it exactly. Under mpirun neither is caught: a
+/// rank stopping alone would leave the others in a collective call, and mpirun sends SIGTERM to every rank when one
+/// has died, which must end them (the last checkpoint stays whole).
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    private readonly CancellationTokenSource cancel = new();
+    private readonly PosixSignalRegistration? onInterrupt, onTerminate;
+    private volatile int exitCode = 130;
+
+    public StopSignals(bool catchThem)
+    {
+        if (!catchThem) return;
+        onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+    }
+
+    /// <summary>Cancelled when a signal asked the run to stop.</summary>
+    public CancellationToken Token => cancel.Token;
+
+    /// <summary>The exit code of a stopped run: 130 after SIGINT, 143 after SIGTERM (128 + the signal's number).</summary>
+    public int ExitCode => exitCode;
+
+    private void Stop(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        exitCode = context.Signal == PosixSignal.SIGTERM ? 143 : 130;
+        cancel.Cancel();
+    }
+
+    public void Dispose()
+    {
+        onInterrupt?.Dispose();
+        onTerminate?.Dispose();
+        cancel.Dispose();
     }
 }
