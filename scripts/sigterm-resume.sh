@@ -19,6 +19,8 @@ while true; do
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + 5 * r / 32768 }')"
   if kill -0 "$pid" 2>/dev/null && [ "$done_kills" -lt "$kills" ]; then
     kill -TERM "$pid"
+    for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -0 "$pid" 2>/dev/null && { echo "sigterm-resume: FAILED: the run outlived SIGTERM $((done_kills + 1)) by 120 s"; kill -KILL "$pid"; exit 1; }
     status=0; wait "$pid" || status=$?
     done_kills=$((done_kills + 1))
     [ "$status" -eq 143 ] || [ "$status" -eq 0 ] || { echo "sigterm-resume: FAILED: exit $status after SIGTERM $done_kills"; exit 1; }

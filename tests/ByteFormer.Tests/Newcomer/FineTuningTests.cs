@@ -72,7 +72,7 @@ public class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void The_head_is_kept_for_the_same_classes_in_any_order()
     {
-        Assert.Equal([2L, 0L, 1L], FineTuning.HeadRows(["a", "b", "c"], ["c", "a", "b"]));
+        Assert.Equal(new long[] { 2, 0, 1 }, FineTuning.HeadRows(["a", "b", "c"], ["c", "a", "b"])!);
         Assert.Null(FineTuning.HeadRows(["a", "b", "c"], ["a", "b", "d"]));
         Assert.Null(FineTuning.HeadRows(["a", "b"], ["a", "b", "c"]));
     }

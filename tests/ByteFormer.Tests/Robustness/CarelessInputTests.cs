@@ -18,35 +18,33 @@ public class CarelessInputTests
     }
 
     [Fact]
-    public void A_named_pipe_is_refused_as_a_file_and_skipped_in_a_folder_instead_of_waiting_forever()
+    public async Task A_named_pipe_is_refused_as_a_file_and_skipped_in_a_folder_instead_of_waiting_forever()
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.File("in"));
         MakeFifo(dir.File("in/pipe"));
         File.Copy(Repo.File("samples/images/tiff/bag.tiff"), dir.File("in/bag.tiff"));
-        var alone = Task.Run(() => CliRunner.Run("predict", Bundled, dir.File("in/pipe")));
-        Assert.True(alone.Wait(TimeSpan.FromSeconds(60)), "predict waited on a named pipe");
-        Assert.NotEqual(0, alone.Result.ExitCode);
-        Assert.Contains("a named pipe, not a regular file", alone.Result.Err);
+        // A wait on the pipe would end in a TimeoutException here.
+        var alone = await Task.Run(() => CliRunner.Run("predict", Bundled, dir.File("in/pipe"))).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, alone.ExitCode);
+        Assert.Contains("a named pipe, not a regular file", alone.Err);
 
-        var walked = Task.Run(() => CliRunner.Run("predict", Bundled, dir.File("in"), "-r", "--json"));
-        Assert.True(walked.Wait(TimeSpan.FromSeconds(60)), "predict -r waited on a named pipe");
-        Assert.Equal(0, walked.Result.ExitCode);
-        Assert.Contains("pipe: a named pipe, not a regular file; skipped", walked.Result.Err);
-        Assert.Contains("bag.tiff", walked.Result.Out);
+        var walked = await Task.Run(() => CliRunner.Run("predict", Bundled, dir.File("in"), "-r", "--json")).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, walked.ExitCode);
+        Assert.Contains("pipe: a named pipe, not a regular file; skipped", walked.Err);
+        Assert.Contains("bag.tiff", walked.Out);
     }
 
     [Fact]
-    public void Training_skips_a_named_pipe_in_its_folder_and_says_so()
+    public async Task Training_skips_a_named_pipe_in_its_folder_and_says_so()
     {
         using var dir = new TempDir();
         ByteFormer.Tests.Data.ByteTransformTests.MakeFolders(dir);
         MakeFifo(dir.File("data/train/c0/pipe"));
-        var run = Task.Run(() => CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
-            "--batch-size", "4", "--run-dir", dir.File("run")));
-        Assert.True(run.Wait(TimeSpan.FromSeconds(120)), "train waited on a named pipe");
-        Assert.True(run.Result.ExitCode == 0, run.Result.Err);
-        Assert.Contains("1 special files or repeated folders", run.Result.Err);
+        var run = await Task.Run(() => CliRunner.Run("train", "--data", dir.File("data"), "--preset", "nano", "--max-tokens", "64", "--epochs", "1",
+            "--batch-size", "4", "--run-dir", dir.File("run"))).WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Contains("1 special files or repeated folders", run.Err);
     }
 
     /// <summary>A stream that never ends (as `yes |` or /dev/zero on standard input).</summary>
@@ -65,15 +63,14 @@ public class CarelessInputTests
     }
 
     [Fact]
-    public void An_endless_standard_input_is_read_to_a_bound_and_the_note_says_it_was_longer()
+    public async Task An_endless_standard_input_is_read_to_a_bound_and_the_note_says_it_was_longer()
     {
         using var model = ModelFile.Load(Bundled);
         var predictor = model.CreatePredictor();
-        var input = Task.Run(() => predictor.ReadStream(new EndlessStream(), "-"));
-        Assert.True(input.Wait(TimeSpan.FromSeconds(60)), "an endless stream was read forever");
-        Assert.True(input.Result.LengthIsLowerBound);
-        Assert.Equal(predictor.ByteBudget, input.Result.Bytes.Length);
-        Assert.Contains("of more than", predictor.Predict([input.Result])[0].Note);
+        var input = await Task.Run(() => predictor.ReadStream(new EndlessStream(), "-")).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(input.LengthIsLowerBound);
+        Assert.Equal(predictor.ByteBudget, input.Bytes.Length);
+        Assert.Contains("of more than", predictor.Predict([input])[0].Note);
     }
 
     [Fact]
@@ -126,7 +123,7 @@ public class CarelessInputTests
     }
 
     [Fact]
-    public void Sigterm_stops_training_with_a_checkpoint_that_resumes()
+    public async Task Sigterm_stops_training_with_a_checkpoint_that_resumes()
     {
         using var dir = new TempDir();
         var cli = Path.Combine(AppContext.BaseDirectory, "byteformer");
@@ -143,10 +140,10 @@ public class CarelessInputTests
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line) { lock (stderr) stderr.AppendLine(line); if (line.Contains("step 1/")) stepped.TrySetResult(); } };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        Assert.True(stepped.Task.Wait(TimeSpan.FromSeconds(120)), "training did not start: " + stderr);
-        Thread.Sleep(3000);                                                        // a few steps in
+        await stepped.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        await Task.Delay(3000);                                                    // a few steps in
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
-        Assert.True(process.WaitForExit(60_000), "SIGTERM did not stop the run");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(143, process.ExitCode);
         Assert.Contains("checkpoint saved", stderr.ToString());
         Assert.True(File.Exists(dir.File("run/checkpoint.zip")));
