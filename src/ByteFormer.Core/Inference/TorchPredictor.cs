@@ -37,6 +37,9 @@ public sealed class TorchPredictor : Predictor
     private static IReadOnlyList<string> Check(ByteClassifier model, IReadOnlyList<string> labels) =>
         labels.Count == model.NClasses ? labels : throw new ArgumentException($"{labels.Count} labels for {model.NClasses} classes");
 
+    /// <summary>The network it runs.</summary>
+    public ByteClassifier Model => model;
+
     /// <summary>"torchsharp".</summary>
     public override string Backend => "torchsharp";
 

@@ -75,21 +75,22 @@ public class OnnxParityTests
         using var torch = loaded.CreatePredictor();
         var k = torch.MinimumBytes;
         var budget = (int)torch.ByteBudget;
-        int[] lengths = [1, k - 1, k, k + 1, 2 * k + 3, 777, 918, 4001, budget / 3 + 1, budget - 1, budget, .. extraLengths];
+        // The full budget costs TorchSharp seconds on two shared cores, so it is run alone and in one pair only.
+        int[] lengths = [1, k - 1, k, k + 1, 2 * k + 3, 777, 918, 4001, .. extraLengths, budget];
         var random = new Random(20);
         var samples = lengths.Where(l => l >= 1 && l <= budget).Distinct()
             .Select(l => (ReadOnlyMemory<byte>)Enumerable.Range(0, l).Select(_ => (byte)random.Next(256)).ToArray()).ToList();
 
         foreach (var sample in samples)
             OnnxTestModels.AssertClose(torch.Logits([sample]), onnx.Logits([sample]), Tolerance, $"{sample.Length} bytes alone");
-        // Mixed lengths in one batch (padded to the longest), and a batch of the short ones only.
-        var mixed = samples.Where(s => s.Length < budget / 2).ToList();
-        OnnxTestModels.AssertClose(torch.Logits(mixed), onnx.Logits(mixed), Tolerance, "mixed batch");
-        var withBudget = new List<ReadOnlyMemory<byte>> { samples[0], samples[^1], samples[3] };
-        OnnxTestModels.AssertClose(torch.Logits(withBudget), onnx.Logits(withBudget), Tolerance, "mixed batch with the full budget");
+        // Mixed lengths in one batch (padded to the longest), and the shortest beside the full budget.
+        var shorter = samples.Where(s => s.Length < budget).ToList();
+        OnnxTestModels.AssertClose(torch.Logits(shorter), onnx.Logits(shorter), Tolerance, "mixed batch");
+        var withBudget = new List<ReadOnlyMemory<byte>> { samples[0], samples[^1] };
+        OnnxTestModels.AssertClose(torch.Logits(withBudget), onnx.Logits(withBudget), Tolerance, "1 byte beside the full budget");
 
-        // Predict agrees too (batching by length, softmax, top-k) on the same inputs.
-        var inputs = samples.Select((s, i) => new ByteInput($"s{i}", s.ToArray(), s.Length)).ToList();
+        // Predict agrees too (batching by length, softmax, top-k, notes) on the same inputs.
+        var inputs = shorter.Select((s, i) => new ByteInput($"s{i}", s.ToArray(), s.Length)).ToList();
         var a = torch.Predict(inputs, topK: 3);
         var b = onnx.Predict(inputs, topK: 3);
         for (var i = 0; i < inputs.Count; i++)
