@@ -17,7 +17,7 @@ public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Lab
     public string Source { get; init; } = "model";
 
     /// <summary>What the model's inputs must be: encodings, byte transforms, byte budget.</summary>
-    public InputContract Contract => contract ??= InputContract.Of(this, Source);
+    public InputContract Contract => contract ??= InputContract.FromMetadata(Source, Metadata, Model.ByteBudget, Model.MinimumBytes);
     private InputContract? contract;
 
     /// <summary>
