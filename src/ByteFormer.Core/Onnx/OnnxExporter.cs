@@ -202,27 +202,36 @@ public static class OnnxExporter
             g.Op("Slice", [x, g.Vec(0), by, g.Vec(1)])], ("axis", 1L));
 
         /// <summary>
-        /// The additive mask [B·nW, 1, L, L] (0 attend, -inf not) of WindowPartition.AttentionMask: keys that are real
-        /// tokens of the query's shifted-window segment, and the query itself.
+        /// The additive mask of WindowPartition.AttentionMask (0 attend, a large negative number not): keys that are real
+        /// tokens of the query's shifted-window segment. [B·nW, 1, L, L], or [B·nW, 1, 1, L] without a shift, where
+        /// every window lies in one segment and only padded keys are masked. The large finite number in place of -inf
+        /// gives the same softmax on every real query (exp underflows to 0 either way) and a finite one on a padding
+        /// query whose keys are all masked, which the torch mask gets by letting each query see itself; here that costs
+        /// no extra nodes, and on one core each node costs about a microsecond however small.
         /// </summary>
         private string AttentionMask(string lengths, string padded, string length, long window, long shift)
         {
             var positions = g.Op("Range", [g.Scalar(0), ScalarOf(padded), g.Scalar(1)]);       // [Np] rolled position
-            var original = g.Op("Mod", [g.Op("Add", [positions, g.Scalar(shift)]), ScalarOf(padded)]);
-            var segment = shift > 0
-                ? g.Op("Where", [g.Op("Less", [original, g.Scalar(shift)]), g.Scalar(-1),
-                    g.Op("Div", [g.Op("Sub", [original, g.Scalar(shift)]), g.Scalar(window)])])
-                : g.Op("Div", [original, g.Scalar(window)]);
-            var seg = g.Op("Reshape", [segment, g.Op("Concat", [g.Vec(-1), length], ("axis", 0L))]); // [nW, L]
-            var same = g.Op("Equal", [g.Op("Unsqueeze", [seg, g.Vec(2)]), g.Op("Unsqueeze", [seg, g.Vec(1)])]); // [nW, L, L]
+            var original = shift > 0 ? g.Op("Mod", [g.Op("Add", [positions, g.Scalar(shift)]), ScalarOf(padded)]) : positions;
             var keyValid = g.Op("Less", [g.Op("Unsqueeze", [original, g.Vec(0)]), g.Op("Unsqueeze", [lengths, g.Vec(1)])]); // [B, Np]
-            keyValid = g.Op("Reshape", [keyValid, g.Op("Concat", [g.Ints([0, -1, 1]), length], ("axis", 0L))]); // [B, nW, 1, L]
-            var inWindow = g.Op("Range", [g.Scalar(0), ScalarOf(length), g.Scalar(1)]);
-            var self = g.Op("Equal", [g.Op("Unsqueeze", [inWindow, g.Vec(1)]), g.Op("Unsqueeze", [inWindow, g.Vec(0)])]); // [L, L]
-            var allowed = g.Op("Or", [g.Op("And", [g.Op("Unsqueeze", [same, g.Vec(0)]), keyValid]), self]); // [B, nW, L, L]
-            allowed = g.Op("Reshape", [allowed, g.Op("Concat", [g.Ints([-1, 1]), length, length], ("axis", 0L))]);
-            return g.Op("Where", [allowed, g.FloatScalar(0f), g.FloatScalar(float.NegativeInfinity)]);
+            string allowed;
+            if (shift == 0)
+                allowed = g.Op("Reshape", [keyValid, g.Op("Concat", [g.Ints([-1, 1, 1]), length], ("axis", 0L))]); // [B·nW, 1, 1, L]
+            else
+            {
+                var segment = g.Op("Where", [g.Op("Less", [original, g.Scalar(shift)]), g.Scalar(-1),
+                    g.Op("Div", [g.Op("Sub", [original, g.Scalar(shift)]), g.Scalar(window)])]);
+                var seg = g.Op("Reshape", [segment, g.Op("Concat", [g.Vec(-1), length], ("axis", 0L))]); // [nW, L]
+                var same = g.Op("Equal", [g.Op("Unsqueeze", [seg, g.Vec(2)]), g.Op("Unsqueeze", [seg, g.Vec(1)])]); // [nW, L, L]
+                var keys = g.Op("Reshape", [keyValid, g.Op("Concat", [g.Ints([0, -1, 1]), length], ("axis", 0L))]); // [B, nW, 1, L]
+                allowed = g.Op("Reshape", [g.Op("And", [g.Op("Unsqueeze", [same, g.Vec(0)]), keys]),
+                    g.Op("Concat", [g.Ints([-1, 1]), length, length], ("axis", 0L))]);          // [B·nW, 1, L, L]
+            }
+            return g.Op("Where", [allowed, g.FloatScalar(0f), g.FloatScalar(MaskedScore)]);
         }
+
+        /// <summary>Added to a masked score: far below any real one, and finite.</summary>
+        private const float MaskedScore = -1e9f;
 
         /// <summary>CoreNet's attention on windows [b, L, C]: q, k, v from qkv_proj, softmax(q kᵀ / √d) v per head, out_proj.</summary>
         private string Attention(string x, string? mask, string prefix)
