@@ -179,13 +179,13 @@ public static class OnnxExporter
                 roll = g.Op("Mod", [g.Vec(shift), padded]);
                 xp = Roll(xp, roll, padded);                                                 // left by the shift
             }
-            var windows = g.Op("Reshape", [xp, g.Op("Concat", [g.Vec(-1), length, g.Vec(c)], ("axis", 0L))]);
+            // Tokens stay 2-D [B·Np, C] through the block, so that every linear layer is one MatMul + Add on a matrix,
+            // which ONNX Runtime fuses into one Gemm; only attention sees the windows [B·nW, L, C].
+            var tokens = g.Op("Reshape", [xp, g.Ints([-1, c])]);
 
             string? mask = lengths is null ? null : AttentionMask(lengths, padded, length, window, shift);
-            var normed = masked || window != c ? LayerNorm(windows, $"{prefix}.pre_norm_mha.0") : ChannelFirstNorm(windows, $"{prefix}.pre_norm_mha.0", null);
-            var h = g.Op("Add", [windows, Attention(normed, mask, $"{prefix}.pre_norm_mha.1")]);
-            var normed2 = masked || window != c ? LayerNorm(h, $"{prefix}.pre_norm_ffn.0") : ChannelFirstNorm(h, $"{prefix}.pre_norm_ffn.0", null);
-            var hidden = Linear(normed2, $"{prefix}.pre_norm_ffn.1");
+            var h = g.Op("Add", [tokens, Attention(BlockNorm(tokens, $"{prefix}.pre_norm_mha.0", window), length, mask, $"{prefix}.pre_norm_mha.1")]);
+            var hidden = Linear(BlockNorm(h, $"{prefix}.pre_norm_ffn.0", window), $"{prefix}.pre_norm_ffn.1");
             // GELU, exact erf form (the pattern ORT fuses into one Gelu node).
             var erf = g.Op("Erf", [g.Op("Div", [hidden, g.FloatScalar(MathF.Sqrt(2f))])]);
             var gelu = g.Op("Mul", [g.Op("Mul", [hidden, g.Op("Add", [erf, g.FloatScalar(1f)])]), g.FloatScalar(0.5f)]);
@@ -233,8 +233,18 @@ public static class OnnxExporter
         /// <summary>Added to a masked score: far below any real one, and finite.</summary>
         private const float MaskedScore = -1e9f;
 
-        /// <summary>CoreNet's attention on windows [b, L, C]: q, k, v from qkv_proj, softmax(q kᵀ / √d) v per head, out_proj.</summary>
-        private string Attention(string x, string? mask, string prefix)
+        /// <summary>A block's LayerNorm of tokens [B·Np, C]; in CoreNet semantics, where the window equals the width, its
+        /// channel-first branch over each window's positions.</summary>
+        private string BlockNorm(string tokens, string prefix, long window)
+        {
+            if (masked || window != cfg.EmbedDim) return LayerNorm(tokens, prefix);
+            var windows = g.Op("Reshape", [tokens, g.Ints([-1, window, cfg.EmbedDim])]);
+            return g.Op("Reshape", [ChannelFirstNorm(windows, prefix, null), g.Ints([-1, cfg.EmbedDim])]);
+        }
+
+        /// <summary>CoreNet's attention on the windows of tokens [B·Np, C] (windows of <paramref name="length"/>): q, k, v from
+        /// qkv_proj, softmax(q kᵀ / √d) v per head, out_proj; [B·Np, C] out.</summary>
+        private string Attention(string x, string length, string? mask, string prefix)
         {
             long c = cfg.EmbedDim, heads = cfg.NAttnHeads, d = cfg.HeadDim;
             using var qkvWeight = weights[$"{prefix}.qkv_proj.weight"].clone();                  // [3C, C]: rows q | k | v
@@ -245,8 +255,8 @@ public static class OnnxExporter
             qkvBias.narrow(0, 0, c).mul_(scale);
             var qkv = g.Op("Add", [
                 g.Op("MatMul", [x, g.Floats(g.Fresh(prefix + ".qkv.weight_t"), Data(qkvWeight.t()), c, 3 * c)]),
-                g.Floats(g.Fresh(prefix + ".qkv.bias"), Data(qkvBias), 3 * c)]);                   // [b, L, 3C]
-            var split = g.Op("Reshape", [qkv, g.Ints([0, 0, 3, heads, d])]);                       // [b, L, 3, h, d]
+                g.Floats(g.Fresh(prefix + ".qkv.bias"), Data(qkvBias), 3 * c)]);                   // [B·Np, 3C]
+            var split = g.Op("Reshape", [qkv, g.Op("Concat", [g.Vec(-1), length, g.Ints([3, heads, d])], ("axis", 0L))]); // [b, L, 3, h, d]
             var perHead = g.Op("Transpose", [split], ("perm", new long[] { 2, 0, 3, 1, 4 }));      // [3, b, h, L, d]
             var q = g.Op("Gather", [perHead, g.Scalar(0)], ("axis", 0L));
             var keys = g.Op("Gather", [perHead, g.Scalar(1)], ("axis", 0L));
@@ -254,7 +264,7 @@ public static class OnnxExporter
             var scores = g.Op("MatMul", [q, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]); // [b, h, L, L]
             if (mask is not null) scores = g.Op("Add", [scores, mask]);
             var attended = g.Op("MatMul", [g.Op("Softmax", [scores], ("axis", -1L)), v]);         // [b, h, L, d]
-            var joined = g.Op("Reshape", [g.Op("Transpose", [attended], ("perm", new long[] { 0, 2, 1, 3 })), g.Ints([0, 0, c])]);
+            var joined = g.Op("Reshape", [g.Op("Transpose", [attended], ("perm", new long[] { 0, 2, 1, 3 })), g.Ints([-1, c])]);
             return Linear(joined, $"{prefix}.out_proj");
         }
 
