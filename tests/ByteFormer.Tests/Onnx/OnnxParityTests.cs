@@ -13,7 +13,7 @@ namespace ByteFormer.Tests.Onnx;
 /// and in batches of mixed lengths (where CoreNet semantics lets padding change logits, both backends must change
 /// them alike).
 /// </summary>
-public class OnnxParityTests
+public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const float Tolerance = 1e-4f;
 
@@ -44,6 +44,7 @@ public class OnnxParityTests
         using var onnx = OnnxPredictor.Open(dir.File("fixture.onnx"));
         var inputs = Fixtures.Json(Fixtures.Small("inputs.json"));
         var golden = Fixtures.Json(Fixtures.Small("logits.json"));
+        var worstGolden = 0f;
         foreach (var caseName in new[] { "batch", "single_rand_0", "png", "batch_png_rand_0", "quirk_layernorm" })
         {
             var rows = Fixtures.CaseTokens(inputs, caseName);
@@ -51,8 +52,10 @@ public class OnnxParityTests
             var tokens = rows.SelectMany(r => r).ToArray();
             var actual = OnnxTestModels.RunCollated(onnx, tokens, rows.Length, rows[0].Length);
             for (var r = 0; r < rows.Length; r++)
-                OnnxTestModels.AssertClose(expected[r], actual.AsSpan(r * expected[r].Length, expected[r].Length).ToArray(), Tolerance, $"{caseName} row {r}");
+                worstGolden = Math.Max(worstGolden, OnnxTestModels.AssertClose(expected[r],
+                    actual.AsSpan(r * expected[r].Length, expected[r].Length).ToArray(), Tolerance, $"{caseName} row {r}"));
         }
+        output.WriteLine($"ONNX Runtime against CoreNet's golden logits: max |Δlogit| {worstGolden:G3}");
     }
 
     [Fact]
@@ -66,8 +69,11 @@ public class OnnxParityTests
     }
 
     /// <summary>Logits of both backends at lengths 1, k − 1, k, k + 1, odd and even lengths between, and the budget, alone and mixed.</summary>
-    private static void AssertParity(LoadedModel loaded, int[] extraLengths)
+    private void AssertParity(LoadedModel loaded, int[] extraLengths)
     {
+        var worst = 0f;
+        void Check(float[] expected, float[] actual, string what) =>
+            worst = Math.Max(worst, OnnxTestModels.AssertClose(expected, actual, Tolerance, what));
         using var dir = new TempDir();
         var path = dir.File("model.onnx");
         OnnxExporter.Export(loaded, path);
@@ -82,12 +88,12 @@ public class OnnxParityTests
             .Select(l => (ReadOnlyMemory<byte>)Enumerable.Range(0, l).Select(_ => (byte)random.Next(256)).ToArray()).ToList();
 
         foreach (var sample in samples)
-            OnnxTestModels.AssertClose(torch.Logits([sample]), onnx.Logits([sample]), Tolerance, $"{sample.Length} bytes alone");
+            Check(torch.Logits([sample]), onnx.Logits([sample]), $"{sample.Length} bytes alone");
         // Mixed lengths in one batch (padded to the longest), and the shortest beside the full budget.
         var shorter = samples.Where(s => s.Length < budget).ToList();
-        OnnxTestModels.AssertClose(torch.Logits(shorter), onnx.Logits(shorter), Tolerance, "mixed batch");
+        Check(torch.Logits(shorter), onnx.Logits(shorter), "mixed batch");
         var withBudget = new List<ReadOnlyMemory<byte>> { samples[0], samples[^1] };
-        OnnxTestModels.AssertClose(torch.Logits(withBudget), onnx.Logits(withBudget), Tolerance, "1 byte beside the full budget");
+        Check(torch.Logits(withBudget), onnx.Logits(withBudget), "1 byte beside the full budget");
 
         // Predict agrees too (batching by length, softmax, top-k, notes) on the same inputs.
         var inputs = shorter.Select((s, i) => new ByteInput($"s{i}", s.ToArray(), s.Length)).ToList();
@@ -95,9 +101,10 @@ public class OnnxParityTests
         var b = onnx.Predict(inputs, topK: 3);
         for (var i = 0; i < inputs.Count; i++)
         {
-            OnnxTestModels.AssertClose(a[i].Logits, b[i].Logits, Tolerance, $"predict {inputs[i].Bytes.Length} bytes");
+            Check(a[i].Logits, b[i].Logits, $"predict {inputs[i].Bytes.Length} bytes");
             Assert.Equal(a[i].Note, b[i].Note);
         }
+        output.WriteLine($"{loaded.Source}: max |Δlogit| {worst:G3} over lengths {string.Join(", ", samples.Select(s => s.Length))}");
     }
 }
 
@@ -125,10 +132,12 @@ internal static class OnnxTestModels
         return predictor.Logits(samples);
     }
 
-    public static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
+    /// <summary>Asserts every pair within <paramref name="tolerance"/>; returns the largest difference.</summary>
+    public static float AssertClose(float[] expected, float[] actual, float tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
         Assert.True(worst <= tolerance, $"{what}: max |Δlogit| {worst:G3} > {tolerance:G3}");
+        return worst;
     }
 }
