@@ -1,5 +1,6 @@
-// MSBuild inline task (see Directory.Build.targets): marks the GLIBCXX version requirements of an ELF64
-// library as weak (VER_FLG_WEAK) when the machine's libstdc++ does not define them. Idempotent.
+// MSBuild inline task (see build/TorchSharpGlibcxx.targets): marks the GLIBCXX version requirements of an ELF64
+// library as weak (VER_FLG_WEAK) when the machine's libstdc++ does not define them, and those named in Versions
+// whatever this machine has (for a copy that runs elsewhere: a publish folder, a tool package). Idempotent.
 using System;
 using System.IO;
 using System.Text;
@@ -10,6 +11,9 @@ public class WeakenMissingGlibcxxVersions : Task
 {
     [Required] public string Library { get; set; }
 
+    /// <summary>Versions to weaken even where this machine's libstdc++ defines them (semicolon-separated).</summary>
+    public string Versions { get; set; }
+
     private static readonly string[] SystemLibstdcxxCandidates =
     {
         "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
@@ -18,13 +22,14 @@ public class WeakenMissingGlibcxxVersions : Task
 
     public override bool Execute()
     {
+        string[] always = (Versions ?? "").Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries);
         string system = Array.Find(SystemLibstdcxxCandidates, File.Exists);
-        if (system == null)
+        if (system == null && always.Length == 0)
         {
             Log.LogMessage(MessageImportance.Low, "No system libstdc++.so.6 found; leaving " + Library + " as it is.");
             return true;
         }
-        byte[] systemBytes = File.ReadAllBytes(system);
+        byte[] systemBytes = system == null ? null : File.ReadAllBytes(system);
         byte[] b = File.ReadAllBytes(Library);
         if (b.Length < 64 || b[0] != 0x7f || b[1] != (byte)'E' || b[2] != (byte)'L' || b[3] != (byte)'F' || b[4] != 2 || b[5] != 1)
         {
@@ -53,12 +58,17 @@ public class WeakenMissingGlibcxxVersions : Task
                     string version = ReadString(b, strOff + BitConverter.ToUInt32(b, (int)aux + 8));
                     uint nextAux = BitConverter.ToUInt32(b, (int)aux + 12);
                     if (file.StartsWith("libstdc++", StringComparison.Ordinal) && version.StartsWith("GLIBCXX_", StringComparison.Ordinal)
-                        && (flags & 0x2) == 0 && !Contains(systemBytes, Encoding.ASCII.GetBytes(version + "\0")))
+                        && (flags & 0x2) == 0)
                     {
-                        b[aux + 4] = (byte)(flags | 0x2);
-                        b[aux + 5] = (byte)((flags | 0x2) >> 8);
-                        changed = true;
-                        Log.LogMessage(MessageImportance.High, "byteformer build: " + system + " lacks " + version + "; marked it weak in " + Library);
+                        bool missingHere = systemBytes != null && !Contains(systemBytes, Encoding.ASCII.GetBytes(version + "\0"));
+                        if (missingHere || Array.IndexOf(always, version) >= 0)
+                        {
+                            b[aux + 4] = (byte)(flags | 0x2);
+                            b[aux + 5] = (byte)((flags | 0x2) >> 8);
+                            changed = true;
+                            Log.LogMessage(MessageImportance.High, "byteformer build: marked " + version + " weak in " + Library
+                                + (missingHere ? " (" + system + " lacks it)" : " (named in Versions)"));
+                        }
                     }
                     if (nextAux == 0) break;
                     aux += nextAux;

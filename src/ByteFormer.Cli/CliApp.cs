@@ -22,6 +22,7 @@ public static class CliApp
         KeyCommands.Permute(io),
         DamageCommand.Create(io),
         ExportCommand.Create(io),
+        DistributedCheck.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on
@@ -32,6 +33,12 @@ public static class CliApp
         var io = new CliIO(stdout, stderr);
         var root = Build(io);
         var parse = root.Parse(args);
+        // Mistakes are one line and exit 2 (a usage error) before any work starts.
+        if (UsageCheck.FirstProblem(parse) is { } problem)
+        {
+            stderr.WriteLine($"byteformer: error: {problem}");
+            return 2;
+        }
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 }

@@ -19,8 +19,8 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var seconds = new Option<double>("--seconds") { Description = "Least time spent timing each case", DefaultValueFactory = _ => 3.0 };
         var leakSteps = new Option<int>("--leak-steps") { Description = "Training steps for the memory-growth check", DefaultValueFactory = _ => 1000 };
-        var model = new Option<string?>("--model") { Description = "Also time this model file on the files in --samples (latency and files/s)" };
-        var samples = new Option<string?>("--samples") { Description = "Folder of files for --model" };
+        var model = new Option<string?>("--model") { Description = "Also time this model file on the files in --samples (latency and files/s); default: only the synthetic cases" };
+        var samples = new Option<string?>("--samples") { Description = "Folder of files for --model; required with it" };
         var modelOnly = new Option<bool>("--model-only") { Description = "Time only --model on --samples (skip the BF-Ti cases)" };
         var onnxProfile = new Option<bool>("--onnx-profile") { Description = "With --model: ONNX Runtime's time per operator type, one file on one thread and batches of 64 on all" };
         var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples, modelOnly, onnxProfile };

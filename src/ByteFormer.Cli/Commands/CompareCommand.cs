@@ -25,13 +25,17 @@ internal static class CompareCommand
     public static Command Create(CliIO io)
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders (as written by 'byteformer train --run-dir')", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--out") { Description = "Write PREFIX.json and PREFIX.png" };
+        var force = CommonOptions.ForceOption();
+        var output = new Option<string?>("--out") { Description = "Write PREFIX.json and PREFIX.png (default: print the table only)" };
         var title = new Option<string>("--title") { Description = "Plot title", DefaultValueFactory = _ => "Test top-1 by run" };
-        var against = new Option<string?>("--against") { Description = "Plot accuracy against keep-fraction (the privacy camera's) instead of bars" };
+        var against = new Option<string?>("--against") { Description = "Plot accuracy against keep-fraction (the privacy camera's) instead of bars (default: bars)" };
         against.AcceptOnlyFromAmong("keep-fraction");
-        var command = new Command("compare", "Final accuracy of several training runs side by side (table, JSON, bar plot)") { runs, output, title, against };
+        var command = new Command("compare", "Final accuracy of several training runs side by side (table, JSON, bar plot)") { runs, output, title, against, force };
         command.SetAction(parse => ErrorReporter.Guard(io, () =>
-            Run(io, parse.GetValue(runs)!, parse.GetValue(output), parse.GetValue(title)!, parse.GetValue(against) is not null)));
+        {
+            if (parse.GetValue(output) is { } prefix) CommonOptions.RefuseToReplace(parse.GetValue(force), prefix + ".json", prefix + ".png");
+            return Run(io, parse.GetValue(runs)!, parse.GetValue(output), parse.GetValue(title)!, parse.GetValue(against) is not null);
+        }));
         return command;
     }
 

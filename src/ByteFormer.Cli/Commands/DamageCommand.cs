@@ -22,24 +22,30 @@ internal static class DamageCommand
     public static Command Create(CliIO io)
     {
         var model = new Argument<string>("model") { Description = "Byte model trained on Fashion-MNIST files" };
-        var baseline = new Option<string?>("--baseline") { Description = "Pixel model (trained on fhwc pixels, e.g. --architecture pixel-vit) for decode-then-classify" };
+        var baseline = new Option<string?>("--baseline") { Description = "Pixel model (trained on fhwc pixels, e.g. --architecture pixel-vit) for decode-then-classify (default: the byte model alone)" };
         var encoding = new Option<string?>("--encoding") { Description = "Encoding of the test files (default: the model's own)" };
         var cut = new Option<string>("--cut") { Description = "Shares of each file's bytes that arrive (comma-separated)", DefaultValueFactory = _ => "1,0.99,0.95,0.9,0.75,0.5,0.25" };
         var flip = new Option<string>("--flip") { Description = "Shares of each file's bytes changed (comma-separated)", DefaultValueFactory = _ => "0,0.001,0.005,0.01,0.02,0.05,0.1" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Use only the first N test images (default: all 10,000)" };
         var source = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
-        var output = new Option<string?>("--out") { Description = "Write PREFIX.json, PREFIX-cut.png and PREFIX-flip.png" };
+        var force = CommonOptions.ForceOption();
+        var output = new Option<string?>("--out") { Description = "Write PREFIX.json, PREFIX-cut.png and PREFIX-flip.png (default: print the table only)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var key = CommonOptions.KeyOption();
         var threads = CommonOptions.ThreadsOption();
         var command = new Command("damage", "Accuracy on damaged files (cut short, bytes changed): byte model against decode-then-classify")
         {
-            model, baseline, encoding, cut, flip, testLimit, source, output, json, key, threads,
+            model, baseline, encoding, cut, flip, testLimit, source, output, json, key, threads, force,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
-            parse.GetValue(model)!, parse.GetValue(baseline), parse.GetValue(encoding), Levels(parse.GetValue(cut)!, "--cut"),
-            Levels(parse.GetValue(flip)!, "--flip"), parse.GetValue(testLimit), parse.GetValue(source)!, parse.GetValue(output),
-            parse.GetValue(json), parse.GetValue(key)))));
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            if (parse.GetValue(output) is { } prefix)
+                CommonOptions.RefuseToReplace(parse.GetValue(force), prefix + ".json", prefix + "-cut.png", prefix + "-flip.png");
+            return CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
+                parse.GetValue(model)!, parse.GetValue(baseline), parse.GetValue(encoding), Levels(parse.GetValue(cut)!, "--cut"),
+                Levels(parse.GetValue(flip)!, "--flip"), parse.GetValue(testLimit), parse.GetValue(source)!, parse.GetValue(output),
+                parse.GetValue(json), parse.GetValue(key)));
+        }));
         return command;
     }
 

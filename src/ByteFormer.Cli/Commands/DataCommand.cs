@@ -3,6 +3,7 @@ using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
 using ByteFormer.Data;
 using ByteFormer.Data.Speech;
+using ByteFormer.Inference;
 
 namespace ByteFormer.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class DataCommand
         var quality = new Option<int?>("--quality") { Description = "JPEG/WebP quality (default 75)" };
         var output = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
         var root = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
-        var limit = new Option<int?>("--limit") { Description = "Only the first N images of each split" };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N images of each split (default: all)" };
         var fashion = new Command("fashion-mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist) as DIR/{train,test}/<class>/*") { encoding, quality, output, root, limit };
         fashion.SetAction(parse => ErrorReporter.Guard(io, () => FashionMnistFiles(io,
             ImageEncoding.Parse(parse.GetValue(encoding)!, parse.GetValue(quality)), parse.GetValue(output)!, parse.GetValue(root)!, parse.GetValue(limit))));
@@ -25,7 +26,7 @@ internal static class DataCommand
         var synthOut = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
         var perWord = new Option<int>("--per-word") { Description = "Clips per word", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Same seed, byte-identical files", DefaultValueFactory = _ => 0 };
-        var jobs = new Option<int>("--jobs") { Description = "Synthesizer processes at once (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = new Option<int?>("--jobs") { Description = "Synthesizer processes at once (default: one per core)" };
         var words = new Option<string?>("--words") { Description = "Comma-separated subset of the 35 words (default: all)" };
         var synth = new Command("speech-synth", "A Speech-Commands-v2-style keyword set from Debian's speech synthesizers (split by voice)")
         {
@@ -33,7 +34,7 @@ internal static class DataCommand
         };
         synth.SetAction(parse => ErrorReporter.Guard(io, () => SpeechSynth(io, parse.GetValue(synthOut)!, new SpeechSynthOptions
         {
-            PerWord = parse.GetValue(perWord), Seed = parse.GetValue(seed), Jobs = parse.GetValue(jobs),
+            PerWord = parse.GetValue(perWord), Seed = parse.GetValue(seed), Jobs = parse.GetValue(jobs) ?? Environment.ProcessorCount,
             Words = parse.GetValue(words) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : SpeechCommandsWords.All,
         })));
         command.Add(synth);
@@ -48,7 +49,81 @@ internal static class DataCommand
         audio.SetAction(parse => ErrorReporter.Guard(io, () => EncodeAudio(io, parse.GetValue(audioFiles)!,
             Codecs.Audio.AudioEncoding.Parse(parse.GetValue(audioEncoding)!), parse.GetValue(audioOut)!)));
         command.Add(audio);
+
+        var imageFiles = new Argument<string[]>("files") { Description = "Pictures (PNG, JPEG, GIF, BMP, TIFF, WebP, TGA, PBM), or folders of them (searched recursively)", Arity = ArgumentArity.OneOrMore };
+        var like = new Option<string>("--like") { Description = "The model whose training files to imitate: its image size and encoding (from the model file)", Required = true };
+        var imageEncoding = new Option<string?>("--encoding") { Description = "The encoding to write, for a model trained on several (default: the model's one encoding)" };
+        var imageOut = new Option<string>("--out") { Description = "Folder for the converted files, with the inputs' folder layout (created; existing files are never overwritten)", Required = true };
+        var images = new Command("images", "Convert any picture to a model's training format (size, gray, encoding), as 'data audio' does for sound")
+        {
+            imageFiles, like, imageEncoding, imageOut,
+        };
+        images.SetAction(parse => ErrorReporter.Guard(io, () => ConvertImages(io, parse.GetValue(imageFiles)!, parse.GetValue(like)!,
+            parse.GetValue(imageEncoding), parse.GetValue(imageOut)!)));
+        command.Add(images);
         return command;
+    }
+
+    private static readonly string[] PictureExtensions = [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".tga", ".pbm", ".pgm", ".ppm"];
+
+    private static int ConvertImages(CliIO io, string[] inputs, string modelPath, string? encodingName, string output)
+    {
+        ImageEncoding encoding;
+        (int Width, int Height) size;
+        using (var model = ModelFile.Load(modelPath))
+        {
+            size = model.Contract.ImageSize
+                   ?? throw new ByteFormerException($"{modelPath} records no image size: it was not trained on images made by this program");
+            var trained = model.Contract.Encodings.All.OfType<ImageEncoding>().ToList();
+            if (encodingName is not null)
+            {
+                encoding = FileEncodings.Parse<ImageEncoding>(encodingName, EncodingKind.Image);
+                if (trained.Count > 0 && !trained.Any(e => e.Name == encoding.Name))
+                    throw new ByteFormerException($"{modelPath} was trained on {model.Contract.Encodings}, not {encoding}");
+            }
+            else if (trained.Count == 1) encoding = trained[0];
+            else if (trained.Count == 0) throw new ByteFormerException($"{modelPath} records no image encoding: name one with --encoding");
+            else throw new ByteFormerException($"{modelPath} was trained on several encodings ({model.Contract.Encodings}): choose one with --encoding");
+        }
+        // (input file, path under --out without extension)
+        var files = new List<(string File, string Relative)>();
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                var root = Path.GetFullPath(input);
+                foreach (var f in FileWalker.Files(input, note => io.Err.WriteLine($"byteformer: {note}")).Order(StringComparer.Ordinal))
+                    if (PictureExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                        files.Add((f, Path.ChangeExtension(Path.GetRelativePath(root, Path.GetFullPath(f)), null)));
+            }
+            else if (File.Exists(input)) files.Add((input, Path.GetFileNameWithoutExtension(input)));
+            else throw new ByteFormerException($"{input}: no such file or folder");
+        }
+        if (files.Count == 0) throw new ByteFormerException("no pictures found (by extension: " + string.Join(" ", PictureExtensions) + ")");
+        // Decode everything first, so a bad picture stops the command before anything is written.
+        var pictures = files.Select(f => Codecs.ImageDecoder.DecodeToGray(ReadBounded(f.File), size.Width, size.Height, f.File)).ToList();
+        var targets = files.Select(f => Path.Combine(output, f.Relative + encoding.Extension)).ToList();
+        if (targets.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ByteFormerException($"two inputs would both become {twice.Key}; convert them into different folders");
+        if (targets.FirstOrDefault(File.Exists) is { } existing)
+            throw new ByteFormerException($"{existing} already exists; choose another --out or remove it");
+        for (var i = 0; i < files.Count; i++)
+        {
+            var data = encoding.Encode(pictures[i]);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(targets[i]))!);
+            AtomicFile.Write(targets[i], s => s.Write(data));
+        }
+        io.Out.WriteLine($"Wrote {files.Count:N0} {encoding} files of {size.Width}x{size.Height} gray pixels to {output}");
+        return 0;
+    }
+
+    /// <summary>A picture's bytes, refusing one too large to be a picture worth converting (a decoder would need its pixels in memory).</summary>
+    private static byte[] ReadBounded(string path)
+    {
+        const long MostBytes = 256L << 20;
+        var length = new FileInfo(path).Length;
+        if (length > MostBytes) throw new ByteFormerException($"{path}: {length:N0} bytes is larger than the {MostBytes >> 20} MB a picture may have here");
+        return File.ReadAllBytes(path);
     }
 
     private static int EncodeAudio(CliIO io, string[] inputs, Codecs.Audio.AudioEncoding encoding, string output)

@@ -9,6 +9,7 @@ using ByteFormer.Inference;
 using ByteFormer.Runs;
 using ByteFormer.Training;
 using Spectre.Console;
+using TorchSharp;
 
 namespace ByteFormer.Cli.Commands;
 
@@ -17,35 +18,43 @@ internal static class EvalCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = "Model file, or an ONNX model ('byteformer export --format onnx')" };
+        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file, an ONNX model ('byteformer export --format onnx')") };
         var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files> (class names must be the model's labels), a Speech Commands folder, or 'fashion-mnist' (its test set)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
-        var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder" };
+        var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder (default: none)" };
         var batchSize = new Option<int>("--batch-size") { Description = "Files per forward pass", DefaultValueFactory = _ => 128 };
         var split = new Option<string>("--split") { Description = "Speech Commands folder: test, validation or train", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "validation", "train");
         var encoding = new Option<string?>("--encoding") { Description = "fashion-mnist or a Speech Commands folder: the encoding of the files (default: the one the model was trained on)" };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only N files: Fashion-MNIST's first N, or N spread over every class of a folder or Speech Commands set" };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only N files: Fashion-MNIST's first N, or N spread over every class of a folder or Speech Commands set (default: all)" };
         var key = CommonOptions.KeyOption();
         var prePermuted = CommonOptions.PrePermutedOption();
         var threads = CommonOptions.ThreadsOption();
-        var writers = new Option<string?>("--writers") { Description = "fashion-mnist: write the test images with these image writers (one drawn per image) in place of --encoding" };
-        var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert exactly this many bytes of valid metadata before the pixels of every file" };
+        var device = CommonOptions.DeviceOption();
+        var force = CommonOptions.ForceOption();
+        var writers = new Option<string?>("--writers") { Description = "fashion-mnist: write the test images with these image writers (one drawn per image) in place of --encoding (default: none)" };
+        var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert exactly this many bytes of valid metadata before the pixels of every file (default: none)" };
         var byVoice = new Option<bool>("--by-voice") { Description = "A synthesized Speech Commands set: top-1 per voice too (each recorded voice, espeak-ng's together; from its voices.tsv)" };
         var command = new Command("eval", "Top-1, top-5, per-class accuracy and confusion matrix on a folder of files (or a Speech Commands set)")
         {
-            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads, writers, metadataBytes,
+            model, data, json, report, batchSize, split, encoding, limit, key, prePermuted, byVoice, threads, writers, metadataBytes, device, force,
         };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
-            parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
-            parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
-            parse.GetValue(byVoice), parse.GetValue(writers), parse.GetValue(metadataBytes)))));
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            if (parse.GetValue(report) is { } folder)
+                CommonOptions.RefuseToReplace(parse.GetValue(force), Path.Combine(folder, "eval.json"), Path.Combine(folder, "confusion.png"));
+            return CommonOptions.WithThreads(parse.GetValue(threads), () => Run(io,
+                parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(json), parse.GetValue(report), parse.GetValue(batchSize),
+                parse.GetValue(split)!, parse.GetValue(encoding), parse.GetValue(key), parse.GetValue(prePermuted), parse.GetValue(limit),
+                parse.GetValue(byVoice), parse.GetValue(writers), parse.GetValue(metadataBytes), parse.GetValue(device)!));
+        }));
         return command;
     }
 
     private static int Run(CliIO io, string modelPath, string dataDir, bool asJson, string? reportDir, int batchSize, string split, string? encodingName,
-        string? key, bool prePermuted, int? limit, bool byVoice, string? writers, int? metadataBytes)
+        string? key, bool prePermuted, int? limit, bool byVoice, string? writers, int? metadataBytes, string deviceName)
     {
+        var device = CommonOptions.Resolve(deviceName);
         if (byVoice && !(Directory.Exists(dataDir) && SpeechCommandsDataset.IsSpeechCommands(dataDir)))
             throw new ByteFormerException("--by-voice is for a Speech Commands folder made by 'byteformer data speech-synth'");
         if (byVoice && !File.Exists(Path.Combine(dataDir, "voices.tsv")))
@@ -54,9 +63,9 @@ internal static class EvalCommand
         if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         // A model file or an ONNX model, with its input contract (key, byte transforms) enforced alike.
-        using var predictor = Predictors.Open(modelPath, new PredictorOptions
+        using var predictor = Predictors.Open(BundledModel.Resolve(modelPath), new PredictorOptions
         {
-            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize,
+            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize, Device = device,
         });
         var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, predictor, encodingName, split, limit,
             writers: writers, metadataBytes: metadataBytes);
@@ -64,7 +73,7 @@ internal static class EvalCommand
         var evaluated = TransformedDataset.Wrap(dataset, predictor.Transforms, 0);
         // TorchSharp keeps its evaluator (data read ahead on another thread); any other backend goes through the predictor.
         var result = predictor is TorchPredictor torch
-            ? Evaluator.Evaluate(torch.Model, evaluated, batchSize)
+            ? Evaluator.Evaluate(torch.Model, evaluated, batchSize, device: device)
             : PredictorEvaluator.Evaluate(predictor, evaluated, batchSize);
         var node = ToJson(modelPath, dataDir, result);
         var voices = byVoice ? ByVoice(result, speechSet!, dataset, Path.Combine(dataDir, "voices.tsv")) : null;
@@ -82,7 +91,9 @@ internal static class EvalCommand
             io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }
-        io.Console.WriteLine($"{result.Samples:N0} files: top-1 {result.Top1:P2}, top-5 {result.Top5:P2}, loss {result.Loss:F4}, {result.SamplesPerS:F0} files/s");
+        // Top-5 says something only where there are more than five classes to choose from.
+        var top5 = result.ClassNames.Count > 5 ? $", top-5 {result.Top5:P2}" : "";
+        io.Console.WriteLine($"{result.Samples:N0} files: top-1 {result.Top1:P2}{top5}, loss {result.Loss:F4}, {result.SamplesPerS:F0} files/s");
         var table = new Table().AddColumn("class").AddColumn(new TableColumn("files").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
         for (var c = 0; c < result.ClassNames.Count; c++)
             table.AddRow(Markup.Escape(result.ClassNames[c]), $"{result.Confusion[c].Sum()}", double.IsNaN(result.PerClassAccuracy[c]) ? "-" : $"{result.PerClassAccuracy[c]:P1}");
@@ -129,7 +140,7 @@ internal static class EvalCommand
         ["data"] = data,
         ["samples"] = r.Samples,
         ["top1"] = r.Top1,
-        ["top5"] = r.Top5,
+        ["top5"] = r.ClassNames.Count > 5 ? r.Top5 : null,
         ["loss"] = r.Loss,
         ["samples_per_s"] = r.SamplesPerS,
         ["classes"] = new JsonArray(r.ClassNames.Select(c => (JsonNode)c).ToArray()),

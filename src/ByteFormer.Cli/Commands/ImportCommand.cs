@@ -18,11 +18,15 @@ internal static class ImportCommand
         };
         var output = new Option<string>("--out") { Description = "Model file to write", Required = true };
         var labels = new Option<string?>("--labels") { Description = "Text file with one class name per line (default class_0, class_1, ...)" };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = "Keep only this many rows of the positional table (smaller file; longer inputs are cut)" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "Keep only this many rows of the positional table (smaller file; longer inputs are cut; default: the checkpoint's whole table)" };
+        var force = CommonOptions.ForceOption();
         var command = new Command("import", "Import a CoreNet ByteFormer checkpoint (runs in corenet attention semantics)")
-            { weights, config, output, labels, maxTokens };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(weights)!, parse.GetValue(config)!,
-            parse.GetValue(output)!, parse.GetValue(labels), parse.GetValue(maxTokens))));
+            { weights, config, output, labels, maxTokens, force };
+        command.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            CommonOptions.RefuseToReplace(parse.GetValue(force), parse.GetValue(output)!);
+            return Run(io, parse.GetValue(weights)!, parse.GetValue(config)!, parse.GetValue(output)!, parse.GetValue(labels), parse.GetValue(maxTokens));
+        }));
         return command;
     }
 

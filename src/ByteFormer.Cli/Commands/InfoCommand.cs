@@ -48,6 +48,7 @@ internal static class InfoCommand
                 ["parameters"] = JsonSerializer.SerializeToNode(counts),
                 ["byte_budget"] = budget,
                 ["trace"] = JsonSerializer.SerializeToNode(trace),
+                ["recorded"] = loaded is null ? null : RecordedJson(loaded),
             };
             io.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
@@ -66,6 +67,7 @@ internal static class InfoCommand
         cfg.AddRow("byte budget per input", $"{budget:N0}");
         cfg.AddRow("classes", $"{config.NClasses}");
         console.Write(cfg);
+        if (loaded is not null) WriteRecorded(console, loaded);
 
         var parts = new Table().AddColumn("part").AddColumn(new TableColumn("parameters").RightAligned());
         parts.AddRow("byte embedding", $"{counts.Embedding:N0}");
@@ -105,6 +107,7 @@ internal static class InfoCommand
                 ["labels"] = new JsonArray(loaded.Labels.Select(l => (JsonNode)l!).ToArray()),
                 ["parameters"] = parameters,
                 ["byte_budget"] = loaded.Model.ByteBudget,
+                ["recorded"] = RecordedJson(loaded),
             };
             io.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
@@ -116,6 +119,50 @@ internal static class InfoCommand
         table.AddRow("parameters", $"{parameters:N0}");
         table.AddRow("byte budget per input", $"{loaded.Model.ByteBudget:N0}");
         io.Console.Write(table);
+        WriteRecorded(io.Console, loaded);
         return 0;
+    }
+
+    /// <summary>What the model file records about its training, as (what, value) rows in a fixed order; absent ones left out.</summary>
+    private static List<(string What, string Value)> Recorded(LoadedModel loaded)
+    {
+        var m = loaded.Metadata;
+        var rows = new List<(string, string)>();
+        void Add(string what, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value)) rows.Add((what, value));
+        }
+        Add("trained on (encodings)", loaded.Contract.Encodings.IsEmpty ? null : loaded.Contract.Encodings.ToString());
+        Add("image writers", m.GetValueOrDefault(ModelMetadata.Writers)?.Replace(",", ", "));
+        Add("image size", m.GetValueOrDefault(ModelMetadata.ImageSize));
+        Add("training data", m.GetValueOrDefault(ModelMetadata.Data));
+        if (m.TryGetValue(ModelMetadata.TestTop1, out var top1) && double.TryParse(top1, System.Globalization.CultureInfo.InvariantCulture, out var t))
+            Add("test top-1", $"{t:P2}");
+        foreach (var (key, value) in m.Where(kv => kv.Key.StartsWith(ModelMetadata.TestTop1Prefix, StringComparison.Ordinal)).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var part))
+                Add($"test top-1, {key[ModelMetadata.TestTop1Prefix.Length..]}", $"{part:P2}");
+        Add("weights", m.GetValueOrDefault(ModelMetadata.WeightsChoice) ?? m.GetValueOrDefault(ModelMetadata.Weights));
+        Add("byte transforms", m.GetValueOrDefault(ModelMetadata.ByteTransforms));
+        Add("initialised from", m.GetValueOrDefault(ModelMetadata.InitFrom));
+        Add("imported from", m.GetValueOrDefault(ModelMetadata.ImportedFrom) is { } weights
+            ? weights + (m.GetValueOrDefault(ModelMetadata.CorenetConfig) is { } config ? $" (CoreNet configuration {config})" : "") : null);
+        Add("trained with", m.GetValueOrDefault(ModelMetadata.TrainCommand));
+        return rows;
+    }
+
+    private static JsonObject RecordedJson(LoadedModel loaded) =>
+        new(loaded.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+
+    private static void WriteRecorded(IAnsiConsole console, LoadedModel loaded)
+    {
+        var rows = Recorded(loaded);
+        if (rows.Count == 0)
+        {
+            console.WriteLine("The file records nothing about its training.");
+            return;
+        }
+        var table = new Table().Title("what the file records").AddColumn("what").AddColumn("value");
+        foreach (var (what, value) in rows) table.AddRow(Markup.Escape(what), Markup.Escape(value));
+        console.Write(table);
     }
 }

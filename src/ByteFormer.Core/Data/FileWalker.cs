@@ -5,13 +5,14 @@ namespace ByteFormer.Data;
 /// <summary>
 /// The files under a folder, sorted, for <c>predict -r</c>: each folder is walked once, by its real path, so a link
 /// back up (<c>sub/up -> ..</c>) or to a folder seen already is not followed again, and a folder that cannot be listed
-/// is skipped with a note instead of ending the walk.
+/// is skipped with a note instead of ending the walk. Files that are not regular files (named pipes, devices, sockets),
+/// which reading could wait on forever, are skipped with a note too.
 /// </summary>
 public static class FileWalker
 {
     /// <summary>The files under <paramref name="root"/>: each folder's files in ordinal order, then its sub-folders.</summary>
     /// <param name="root">The folder to walk.</param>
-    /// <param name="skipped">Called with one line for each folder left out.</param>
+    /// <param name="skipped">Called with one line for each folder or special file left out.</param>
     public static IEnumerable<string> Files(string root, Action<string> skipped)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -38,7 +39,15 @@ public static class FileWalker
             }
             Array.Sort(files, StringComparer.Ordinal);
             Array.Sort(folders, StringComparer.Ordinal);
-            foreach (var file in files) yield return file;
+            foreach (var file in files)
+            {
+                if (FileKinds.Special(file) is { } kind)
+                {
+                    skipped($"{file}: {kind}, not a regular file; skipped");
+                    continue;
+                }
+                yield return file;
+            }
             for (var i = folders.Length - 1; i >= 0; i--) pending.Push(folders[i]);
         }
     }

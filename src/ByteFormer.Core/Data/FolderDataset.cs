@@ -28,7 +28,8 @@ public sealed class FolderDataset : IByteDataset
             var label = IndexOf(ClassNames, folder!)
                         ?? throw new ByteFormerException($"{root}/{folder}: class '{folder}' is not one of the model's classes");
             var before = files.Count;
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder!), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            // One walker for every folder the project reads: each folder once, links back up not followed, pipes and devices left out.
+            foreach (var file in FileWalker.Files(Path.Combine(root, folder!), note => { SkippedOther++; FirstOther ??= note; }).Order(StringComparer.Ordinal))
             {
                 // Opened once here, so that a file nobody can read (a broken link, no permission) is
                 // reported before training starts rather than ending a run hours in.
@@ -67,12 +68,20 @@ public sealed class FolderDataset : IByteDataset
     /// <summary>The first unreadable file and why, or null.</summary>
     public string? FirstUnreadable { get; }
 
+    /// <summary>Special files (named pipes, devices) and folders walked already (a link back up), left out.</summary>
+    public int SkippedOther { get; private set; }
+
+    /// <summary>The first of <see cref="SkippedOther"/> and why, or null.</summary>
+    public string? FirstOther { get; private set; }
+
     /// <summary>One line on the files left out, or null when none were.</summary>
-    public string? SkipSummary => (SkippedEmpty, SkippedUnreadable) switch
+    public string? SkipSummary => (SkippedEmpty, SkippedUnreadable, SkippedOther) switch
     {
-        (0, 0) => null,
-        (var e, 0) => $"{Root}: skipped {e:N0} empty files",
-        (var e, var u) => $"{Root}: skipped {e:N0} empty and {u:N0} unreadable files (first: {FirstUnreadable})",
+        (0, 0, 0) => null,
+        (var e, 0, 0) => $"{Root}: skipped {e:N0} empty files",
+        (var e, var u, 0) => $"{Root}: skipped {e:N0} empty and {u:N0} unreadable files (first: {FirstUnreadable})",
+        (var e, var u, var o) => $"{Root}: skipped {e:N0} empty and {u:N0} unreadable files" +
+                                 (u > 0 ? $" (first: {FirstUnreadable})" : "") + $", and {o:N0} special files or repeated folders (first: {FirstOther})",
     };
     /// <inheritdoc />
     public int Count => files.Count;

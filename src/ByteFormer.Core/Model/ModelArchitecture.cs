@@ -19,10 +19,11 @@ public static class ModelArchitecture
     /// <param name="configJson">The configuration as the model file or checkpoint stores it.</param>
     /// <param name="source">The file it came from, for messages.</param>
     /// <exception cref="CheckpointException">An unknown architecture or an unreadable configuration.</exception>
-    public static ByteClassifier Build(string architecture, string configJson, string source) => architecture switch
+    /// <param name="classes">A class count in place of the configuration's (a new head), or null to keep it.</param>
+    public static ByteClassifier Build(string architecture, string configJson, string source, int? classes = null) => architecture switch
     {
-        ByteFormer => new ByteFormerModel(ParseConfig(ByteFormerConfig.FromJson, configJson, source)),
-        PixelVit => new PixelVisionTransformer(ParseConfig(PixelVitConfig.FromJson, configJson, source)),
+        ByteFormer => new ByteFormerModel(ParseConfig(ByteFormerConfig.FromJson, configJson, source) is var c && classes is { } n ? c with { NClasses = n } : c),
+        PixelVit => new PixelVisionTransformer(ParseConfig(PixelVitConfig.FromJson, configJson, source) is var v && classes is { } m ? v with { NClasses = m } : v),
         _ => throw new CheckpointException($"{source}: unknown architecture '{architecture}' (this version knows {string.Join(" and ", Names)})"),
     };
 

@@ -14,8 +14,10 @@ namespace ByteFormer.Runs;
 /// <param name="Notes">One line per thing a user should know (files skipped), in order.</param>
 /// <param name="Writers">The writer pool's names, for a run on images written by several programs; else null.</param>
 /// <param name="ImageSize">The images' width and height, for a run on images; else null.</param>
+/// <param name="Validation">Samples held out of the training files (or a Speech Commands set's validation list), without
+/// augmentation, on which the run chooses its weights; null when the run holds out none.</param>
 public sealed record RunData(IByteDataset Train, IByteDataset? Test, TrainedEncodings Encodings, IReadOnlyList<string> Notes,
-    IReadOnlyList<string>? Writers = null, (int Width, int Height)? ImageSize = null);
+    IReadOnlyList<string>? Writers = null, (int Width, int Height)? ImageSize = null, IByteDataset? Validation = null);
 
 /// <summary>A data set to evaluate a model on, in the model's label space.</summary>
 /// <param name="Dataset">The samples, labelled as the model's classes.</param>
@@ -42,9 +44,11 @@ public static class DataSource
         var names = parts.Select(p => PartName(p.Data)).ToList();
         var train = new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Train)).ToList());
         JoinedDataset? test = loaded.All(l => l.Test is not null) ? new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Test!)).ToList()) : null;
+        JoinedDataset? validation = loaded.All(l => l.Validation is not null)
+            ? new JoinedDataset(names.Zip(loaded, (n, l) => (n, l.Validation!)).ToList()) : null;
         var encodings = new TrainedEncodings(loaded.Select((l, i) => new TrainedPart(names[i],
             l.Encodings.IsEmpty ? [FileEncodings.AsIs] : l.Encodings.All.ToList())).ToList());
-        return new RunData(train, test, encodings, loaded.SelectMany(l => l.Notes).ToList());
+        return new RunData(train, test, encodings, loaded.SelectMany(l => l.Notes).ToList(), Validation: validation);
     }
 
     /// <summary>A joined data set's name for class labels: fashion-mnist, or the folder's name.</summary>
@@ -66,10 +70,10 @@ public static class DataSource
             var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
             var formats = writers.Select(w => w.Format).Distinct().Select(f => (IFileEncoding)new ImageEncoding(f)).ToList();
-            return new RunData(new WrittenImageDataset(train, writers, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train", metadata),
+            return HoldOut(spec, new RunData(new WrittenImageDataset(train, writers, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train", metadata),
                 new WrittenImageDataset(test, writers, null, spec.Seed, "fashion-mnist test", metadata),
                 new TrainedEncodings([new TrainedPart(null, formats)]), [], writers.Select(w => w.Name).ToList(),
-                (FashionMnist.Width, FashionMnist.Height));
+                (FashionMnist.Width, FashionMnist.Height)), new WrittenImageDataset(train, writers, null, spec.Seed, "fashion-mnist train", metadata));
         }
         if (spec.Writers is not null) throw new ByteFormerException("a writer pool applies to Fashion-MNIST");
         if (IsFashionMnist(spec.Data))
@@ -80,9 +84,10 @@ public static class DataSource
                 .Select(e => FileEncodings.Parse<ImageEncoding>(e, EncodingKind.Image)).ToList();
             var train = FashionMnist.Load("train", spec.Source, spec.TrainLimit);
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
-            return new RunData(new EncodedImageDataset(train, encodings, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train"),
+            return HoldOut(spec, new RunData(new EncodedImageDataset(train, encodings, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train"),
                 new EncodedImageDataset(test, encodings, null, spec.Seed, "fashion-mnist test"),
-                new TrainedEncodings([new TrainedPart(null, encodings)]), [], ImageSize: (FashionMnist.Width, FashionMnist.Height));
+                new TrainedEncodings([new TrainedPart(null, encodings)]), [], ImageSize: (FashionMnist.Width, FashionMnist.Height)),
+                new EncodedImageDataset(train, encodings, null, spec.Seed, "fashion-mnist train"));
         }
         if (IsSpeech(spec.Data))
         {
@@ -97,7 +102,15 @@ public static class DataSource
             // The clips are stored word by word: a limit takes clips spread over every class, not the first words.
             if (spec.TrainLimit is { } tl) train = new SpreadSamples(train, tl);
             if (spec.TestLimit is { } el) test = new SpreadSamples(test, el);
-            return new RunData(train, test, new TrainedEncodings([new TrainedPart(null, [audio])]), []);
+            // The set's own validation list holds out whole voices, as its test list does: no training clip is taken.
+            IByteDataset? validation = null;
+            if (spec.ValidationCount(train.Count) > 0)
+            {
+                var listed = new SpeechCommandsDataset(spec.Data, "validation", task, audio, null, spec.Seed);
+                if (listed.Count > 0)
+                    validation = listed.Count > RunSpec.MaxValidationSamples ? new SpreadSamples(listed, RunSpec.MaxValidationSamples) : listed;
+            }
+            return new RunData(train, test, new TrainedEncodings([new TrainedPart(null, [audio])]), [], Validation: validation);
         }
         if (encoding is not null && encoding.Kind != EncodingKind.File)
             throw new ByteFormerException($"{spec.Data}: an encoding applies to Fashion-MNIST and Speech Commands folders; other folders' files are used as they are");
@@ -106,8 +119,18 @@ public static class DataSource
         var trainSet = new FolderDataset(trainDir, byteBudget);
         var testDir = Path.Combine(spec.Data, "test");
         var testSet = Directory.Exists(testDir) ? new FolderDataset(testDir, byteBudget, trainSet.ClassNames) : null;
-        return new RunData(trainSet, testSet, TrainedEncodings.None,
-            new[] { trainSet.SkipSummary, testSet?.SkipSummary }.OfType<string>().ToList());
+        return HoldOut(spec, new RunData(trainSet, testSet, TrainedEncodings.None,
+            new[] { trainSet.SkipSummary, testSet?.SkipSummary }.OfType<string>().ToList()), trainSet);
+    }
+
+    /// <summary>The run's data with <see cref="RunSpec.ValidationCount"/> training samples held out, read from
+    /// <paramref name="clean"/> (the training samples without augmentation); the data as it is when none are.</summary>
+    private static RunData HoldOut(RunSpec spec, RunData data, IByteDataset clean)
+    {
+        var count = spec.ValidationCount(data.Train.Count);
+        if (count == 0) return data;
+        var (train, validation) = SampleSubset.HoldOut(data.Train, clean, count, spec.Seed);
+        return data with { Train = train, Validation = validation };
     }
 
     /// <summary>
@@ -188,6 +211,13 @@ public static class DataSource
         }
         else
         {
+            // A training folder (train/ and test/) is evaluated on its test files, unless the model has classes of those names.
+            if (Directory.Exists(Path.Combine(data, "test")) && Directory.Exists(Path.Combine(data, "train"))
+                && !model.Labels.Contains("test") && !model.Labels.Contains("train"))
+            {
+                notes.Add($"{data} holds train/ and test/: evaluating {Path.Combine(data, "test")}");
+                data = Path.Combine(data, "test");
+            }
             // The folder's classes are the model's, or one data set's of a joint model (labels "set/class"); else the
             // model's labels name the folders (a folder may hold some classes only).
             var folder = new FolderDataset(data, model.ByteBudget);

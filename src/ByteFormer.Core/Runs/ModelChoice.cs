@@ -11,19 +11,27 @@ namespace ByteFormer.Runs;
 /// <param name="Patch">The pixel ViT's patch size in pixels.</param>
 public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFormer, string Preset = "micro", ConfigOverrides? Overrides = null, int Patch = 4)
 {
+    /// <summary>A model file to start from (<see cref="FineTuning"/>): its configuration and weights replace the architecture,
+    /// preset and overrides; null for random weights.</summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>A choice that fine-tunes the model file at <paramref name="path"/>.</summary>
+    public static ModelChoice FromModelFile(string path) => new() { InitFrom = path };
+
     /// <summary>
-    /// The network builder (class count → freshly initialised network) and its byte budget, for the data of
+    /// The network builder (the data's class names → network, freshly initialised or from <see cref="InitFrom"/>) and its byte budget, for the data of
     /// <paramref name="spec"/>: the pixel ViT reads decoded Fashion-MNIST pixels only.
     /// </summary>
     /// <exception cref="ByteFormerException">An unknown architecture or preset, a configuration that cannot work, or a
     /// pixel ViT asked to read anything but raw pixels.</exception>
-    public (Func<int, ByteClassifier> Build, long ByteBudget) Resolve(RunSpec spec)
+    public (Func<IReadOnlyList<string>, ByteClassifier> Build, long ByteBudget) Resolve(RunSpec spec)
     {
+        if (InitFrom is not null) return FineTuning.Builder(InitFrom, spec);
         var config = (Overrides ?? ConfigOverrides.None).ApplyTo(Preset);
         switch (Architecture)
         {
             case ModelArchitecture.ByteFormer:
-                return (classes => new ByteFormerModel(config with { NClasses = classes }), config.ByteBudget);
+                return (labels => new ByteFormerModel(config with { NClasses = labels.Count }), config.ByteBudget);
             case ModelArchitecture.PixelVit:
                 var readsPixels = spec is { IsJoined: false, Data: RunSpec.FashionMnistName, Encoding: { } name }
                                   && ImageEncoding.TryParse(name, out var encoding) && encoding.IsRawPixels;
@@ -32,7 +40,7 @@ public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFor
                 if (spec.HasByteTransforms)
                     throw new ByteFormerException("byte transforms (permutation, noise, kept positions, shuffles) are for the byte model, not the pixel ViT");
                 var vit = (PixelVitConfig.MatchingWidthAndDepth(config, FashionMnist.Height, FashionMnist.Width, 1) with { PatchSize = Patch }).Validate();
-                return (classes => new PixelVisionTransformer(vit with { NClasses = classes }), vit.ImageBytes);
+                return (labels => new PixelVisionTransformer(vit with { NClasses = labels.Count }), vit.ImageBytes);
             default:
                 throw new ByteFormerException($"unknown architecture '{Architecture}' (expected {string.Join(" or ", ModelArchitecture.Names)})");
         }

@@ -40,6 +40,10 @@ public sealed record RunFolder(string Path)
     /// <summary>The run's folder name, for tables.</summary>
     public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(Path));
 
+    /// <summary>The results of a run that a new run would replace (model file, metrics, curves), by name.</summary>
+    public IReadOnlyList<string> Leftovers() =>
+        new[] { ModelFileName, Trainer.MetricsFileName, Trainer.PlotFileName }.Where(n => System.IO.File.Exists(File(n))).ToList();
+
     /// <summary>The run specification, or null when the folder has none (a run written by hand, or not a run).</summary>
     /// <exception cref="ByteFormerException">The file is there but unreadable.</exception>
     public RunSpec? ReadSpec()

@@ -78,6 +78,34 @@ public sealed record RunSpec
     /// <summary>With <see cref="Writers"/>: the most bytes of valid metadata inserted before the pixels (random length); null for none.</summary>
     public int? MetadataBytes { get; init; }
 
+    /// <summary>
+    /// The share of the training files held out as a validation split (at most <see cref="MaxValidationSamples"/>), on
+    /// which the run chooses between its raw and its EMA weights; a Speech Commands set uses its own validation list.
+    /// 0 holds out nothing. Null in runs from before the split existed (they resume as they started: no split);
+    /// <see cref="Runs.TrainingRun.Start"/> gives a new run <see cref="DefaultValidationShare"/>.
+    /// </summary>
+    public double? ValidationShare { get; init; }
+
+    /// <summary>The model file the run started from (full path), or null for random weights; recorded so that the model
+    /// file can say what it was fine-tuned from.</summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>The validation share of a new run unless told.</summary>
+    public const double DefaultValidationShare = 0.1;
+
+    /// <summary>The most samples a validation split holds: enough to tell raw from EMA weights apart, few enough to leave a large set almost whole.</summary>
+    public const int MaxValidationSamples = 2000;
+
+    /// <summary>Fewer training samples than this hold out nothing: the choice is then made on the training files.</summary>
+    public const int MinSamplesForValidation = 50;
+
+    /// <summary>How many of <paramref name="trainCount"/> training samples this run holds out (0 for none).</summary>
+    public int ValidationCount(int trainCount)
+    {
+        if (ValidationShare is not { } share || share <= 0 || trainCount < MinSamplesForValidation) return 0;
+        return (int)Math.Clamp(Math.Round(share * trainCount), 1, Math.Min(MaxValidationSamples, trainCount - 1));
+    }
+
     /// <summary>The name by which the Fashion-MNIST data set is asked for.</summary>
     public const string FashionMnistName = "fashion-mnist";
 
@@ -135,6 +163,7 @@ public sealed record RunSpec
         if (MetadataBytes is not null && Writers is null) throw new ByteFormerException("metadata insertion goes with a writer pool");
         if (Task is not (12 or 35)) throw new ByteFormerException($"a Speech Commands task has 12 or 35 classes, not {Task}");
         if (TrainLimit is < 1 || TestLimit is < 1) throw new ByteFormerException("a sample limit must be at least 1");
+        if (ValidationShare is < 0 or >= 0.5) throw new ByteFormerException($"a validation share must be at least 0 and under 0.5, not {ValidationShare}");
         if (SpeedPerturb is { } r)
         {
             if (r is <= 0 or >= 0.5 || AudioAugmentationPolicy is null)

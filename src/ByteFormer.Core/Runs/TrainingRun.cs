@@ -3,6 +3,7 @@ using ByteFormer.Data;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using ByteFormer.Training;
+using ByteFormer.Training.Distributed;
 
 namespace ByteFormer.Runs;
 
@@ -25,18 +26,22 @@ public sealed class TrainingRun
 {
     private readonly RunFolder folder;
     private readonly RunSpec spec;
-    private readonly Func<int, ByteClassifier> build;
+    private readonly Func<IReadOnlyList<string>, ByteClassifier> build;
+    private readonly string? initFrom;
     private readonly TrainOptions options;
     private readonly bool resume;
     private readonly string command;
+    private readonly IGradientSync sync;
 
     /// <summary>How many times a run continues from its last checkpoint after libtorch fails mid-run.</summary>
     public const int MaxRecoveries = 3;
 
-    private TrainingRun(RunFolder folder, RunSpec spec, Func<int, ByteClassifier> build, long byteBudget, TrainOptions options,
-        bool resume, string command)
+    private TrainingRun(RunFolder folder, RunSpec spec, Func<IReadOnlyList<string>, ByteClassifier> build, long byteBudget, TrainOptions options,
+        bool resume, string command, IGradientSync? sync)
     {
         (this.folder, this.spec, this.build, this.options, this.resume, this.command) = (folder, spec, build, options, resume, command);
+        initFrom = spec.InitFrom;
+        this.sync = sync ?? SingleProcess.Instance;
         Data = DataSource.OpenTraining(spec, byteBudget);
         var transforms = spec.Transforms();
         Transforms = transforms;
@@ -45,6 +50,7 @@ public sealed class TrainingRun
             {
                 Train = TransformedDataset.Wrap(Data.Train, transforms, options.Seed),
                 Test = Data.Test is null ? null : TransformedDataset.Wrap(Data.Test, transforms, options.Seed),
+                Validation = Data.Validation is null ? null : TransformedDataset.Wrap(Data.Validation, transforms, options.Seed),
             };
     }
 
@@ -69,17 +75,22 @@ public sealed class TrainingRun
     /// <param name="options">The recipe; its seed is the run's.</param>
     /// <param name="runDir">The run folder; it must not hold a run already.</param>
     /// <param name="command">The command line to record in the model file.</param>
+    /// <param name="sync">The other ranks of a data-parallel run (only rank 0 writes); null for one process.</param>
     /// <exception cref="ByteFormerException">A folder that holds a run, or anything that cannot work, named.</exception>
-    public static TrainingRun Start(RunSpec spec, ModelChoice model, TrainOptions options, string runDir, string command)
+    public static TrainingRun Start(RunSpec spec, ModelChoice model, TrainOptions options, string runDir, string command, IGradientSync? sync = null)
     {
         Check(options);
         var folder = new RunFolder(runDir);
         if (folder.HoldsRun)
             throw new ByteFormerException($"{runDir} already holds a run; resume it or choose another run folder");
-        spec = (spec with { Seed = options.Seed }).Validate();
+        // Without a checkpoint, an earlier run's results would be silently replaced by this run's.
+        if (folder.Leftovers() is { Count: > 0 } leftovers)
+            throw new ByteFormerException($"{runDir} holds an earlier run's {string.Join(" and ", leftovers)} but no checkpoint to resume; choose another run folder or remove them");
+        spec = (spec with { Seed = options.Seed, ValidationShare = spec.ValidationShare ?? RunSpec.DefaultValidationShare }).Validate();
+        spec = spec with { InitFrom = model.InitFrom is null ? null : Path.GetFullPath(model.InitFrom) };
         var (build, budget) = model.Resolve(spec);
-        var run = new TrainingRun(folder, spec, build, budget, options, resume: false, command);
-        folder.WriteStart(spec, command);
+        var run = new TrainingRun(folder, spec, build, budget, options, resume: false, command, sync);
+        if (run.sync.IsLeader) folder.WriteStart(spec, command);
         return run;
     }
 
@@ -88,17 +99,23 @@ public sealed class TrainingRun
     /// come from the checkpoint, the data from the run's specification (or <paramref name="spec"/> for a run folder
     /// that has none).
     /// </summary>
-    /// <exception cref="ByteFormerException">No checkpoint, no specification, or a checkpoint that cannot be read.</exception>
-    public static TrainingRun Resume(string runDir, string command, RunSpec? spec = null)
+    /// <param name="runDir">The run folder.</param>
+    /// <param name="command">The command line, recorded beside the one that started the run.</param>
+    /// <param name="spec">The data, for a run folder without a specification.</param>
+    /// <param name="sync">The other ranks of a data-parallel run; it must have the checkpoint's world size.</param>
+    /// <exception cref="ByteFormerException">No checkpoint, no specification, a checkpoint that cannot be read, or one of
+    /// a run of another world size.</exception>
+    public static TrainingRun Resume(string runDir, string command, RunSpec? spec = null, IGradientSync? sync = null)
     {
         var folder = new RunFolder(runDir);
         var header = Checkpoint.ReadHeader(folder.CheckpointPath);
+        DataParallel.CheckResume(header.Options, sync ?? SingleProcess.Instance, folder.CheckpointPath);   // before the data is read
         spec ??= folder.ReadSpec()
                  ?? throw new ByteFormerException($"{folder.SpecPath} is missing; give the data (and encoding) as for the original run");
         // The model file names the command that started the run.
         var started = folder.ReadCommand();
         var recorded = started is null ? command : $"{started} (resumed: {command})";
-        return new TrainingRun(folder, spec.Validate(), _ => header.BuildModel(), header.ByteBudget, header.Options, resume: true, recorded);
+        return new TrainingRun(folder, spec.Validate(), _ => header.BuildModel(), header.ByteBudget, header.Options, resume: true, recorded, sync);
     }
 
     private static void Check(TrainOptions options)
@@ -119,6 +136,7 @@ public sealed class TrainingRun
     /// <returns>The result, or null when cancelled.</returns>
     public TrainingResult? Run(ITrainingObserver observer, CancellationToken cancel = default, string? alsoSaveTo = null)
     {
+        if (!sync.IsLeader) observer = DataParallel.Quiet;
         foreach (var note in Data.Notes) observer.OnMessage(note);
         ByteClassifier? model = null;
         Trainer? trainer = null;
@@ -127,18 +145,23 @@ public sealed class TrainingRun
             for (var attempt = 0; ; attempt++)
             {
                 TorchSharp.torch.manual_seed(options.Seed);                     // same initial weights on every attempt
-                model = build(Data.Train.ClassNames.Count);
-                trainer = new Trainer(model, Data.Train, Data.Test, options, folder.Path, observer);
+                model = build(Data.Train.ClassNames);
+                trainer = new Trainer(model, Data.Train, Data.Test, options, folder.Path, observer, sync);
                 if (resume || attempt > 0) trainer.Resume();
                 if (attempt == 0)
+                {
                     observer.OnMessage($"Training {Describe(model)} on {Data.Train.Count:N0} samples: {Data.Train.Describe}; " +
-                                       $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps");
+                                       $"{options.Epochs} epochs of {trainer.StepsPerEpoch:N0} steps" +
+                                       (sync.WorldSize > 1 ? $" on {sync.WorldSize} processes (batch {options.BatchSize} each, {GlobalBatch} a step)" : ""));
+                    foreach (var warning in ShortRunWarnings(options, trainer.TotalSteps)) observer.OnMessage(warning);
+                }
                 try
                 {
                     if (!trainer.Run(cancel)) return null;
                     break;
                 }
-                catch (System.Runtime.InteropServices.ExternalException e) when (attempt < MaxRecoveries && folder.HoldsRun)
+                // Not under MPI: one rank going back to its checkpoint alone would leave the others' collectives unmatched.
+                catch (System.Runtime.InteropServices.ExternalException e) when (attempt < MaxRecoveries && folder.HoldsRun && sync.WorldSize == 1)
                 {
                     // A native failure mid-run (see Training.AdamW's remarks on TorchSharp's scalars).
                     observer.OnMessage($"libtorch failed ({e.Message.Split('\n')[0].Trim()}); continuing from the last checkpoint ({attempt + 1}/{MaxRecoveries})");
@@ -148,7 +171,7 @@ public sealed class TrainingRun
                     model = null;
                 }
             }
-            return Finish(trainer, alsoSaveTo);
+            return Finish(trainer, observer, alsoSaveTo);
         }
         finally
         {
@@ -157,25 +180,67 @@ public sealed class TrainingRun
         }
     }
 
-    private TrainingResult Finish(Trainer trainer, string? alsoSaveTo)
+    /// <summary>
+    /// The weights to ship: the better of raw and EMA on the validation split (never the test set), EMA on a tie; on
+    /// the training files without augmentation when the run holds out none. Says which and why.
+    /// </summary>
+    private (ByteClassifier Model, bool Ema, string Why) ChooseWeights(Trainer trainer)
+    {
+        if (trainer.EmaModel is not { } ema) return (trainer.RawModel, false, "saved the raw weights (EMA is off)");
+        var (data, name) = Data.Validation is { } validation
+            ? (validation, $"the validation split ({validation.Count:N0} samples held out of the training files)")
+            : (Data.Train, $"the {Data.Train.Count:N0} training samples (too few to hold any out)");
+        var raw = DataParallel.Evaluate(trainer.RawModel, data, sync).Top1;                  // shared by the ranks, one answer for all
+        var smoothed = DataParallel.Evaluate(ema, data, sync).Top1;
+        var useEma = smoothed >= raw;
+        var figures = $"top-1 {smoothed:P2} EMA, {raw:P2} raw on {name}";
+        return useEma
+            ? (ema, true, $"saved the EMA weights: {figures}")
+            : (trainer.RawModel, false, $"saved the raw weights: {figures}");
+    }
+
+    /// <summary>Notes on a run too short for its settings (the warm-up and EMA adapt, but the user should know).</summary>
+    public static IReadOnlyList<string> ShortRunWarnings(TrainOptions options, long totalSteps)
+    {
+        var notes = new List<string>();
+        var warmup = LearningRateSchedule.WarmupStepsOf(options, totalSteps);
+        if (warmup < options.WarmupSteps)
+            notes.Add($"warning: the run has {totalSteps:N0} optimizer steps, so the warm-up is {warmup:N0} steps " +
+                      $"({options.WarmupMaxShare:P0} of the run) rather than {options.WarmupSteps:N0}");
+        if (options.EmaMomentum > 0 && totalSteps * options.EmaMomentum < 3)
+            notes.Add($"warning: EMA momentum {options.EmaMomentum:G3} averages over about {1 / options.EmaMomentum:N0} steps, more than the run's {totalSteps:N0}" +
+                      (options.EmaWarmup ? "; its warm-up keeps it close to the weights, and the better of raw and EMA is saved" : "; the raw weights will likely be saved"));
+        if (totalSteps < 20)
+            notes.Add($"warning: {totalSteps:N0} optimizer steps is very short; more epochs, or a smaller --batch-size, will likely do better");
+        return notes;
+    }
+
+    private TrainingResult Finish(Trainer trainer, ITrainingObserver observer, string? alsoSaveTo)
     {
         var metadata = new Dictionary<string, string>
         {
             [ModelMetadata.Data] = Data.Train.Describe,
             [ModelMetadata.TrainCommand] = command,
+            [ModelMetadata.WorldSize] = sync.WorldSize.ToString(CultureInfo.InvariantCulture),
+            [ModelMetadata.GlobalBatch] = GlobalBatch.ToString(CultureInfo.InvariantCulture),
         };
         if (!Data.Encodings.IsEmpty) metadata[ModelMetadata.Encoding] = Data.Encodings.ToString();
         if (!Transforms.IsEmpty) metadata[ModelMetadata.ByteTransforms] = Transforms.Spec;
         if (Data.Writers is { } writers) metadata[ModelMetadata.Writers] = string.Join(',', writers);
         if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
-        var final = trainer.FinalModel;
+        if (initFrom is not null)
+            metadata[ModelMetadata.InitFrom] = File.Exists(initFrom) ? FineTuning.Describe(initFrom, Data.Train.ClassNames) : Path.GetFileName(initFrom);
+        var (final, useEma, why) = ChooseWeights(trainer);
+        observer.OnMessage(why);
+        metadata[ModelMetadata.Weights] = useEma ? "ema" : "raw";
+        metadata[ModelMetadata.WeightsChoice] = why;
         double? top1 = null;
         var samples = 0;
         var parts = new List<(string, double)>();
         if (Data.Test is not null)
         {
             // The trainer scored these weights at the last epoch; a run resumed after its last epoch scores them now.
-            var result = trainer.FinalModelTestResult ?? Evaluator.Evaluate(final, Data.Test);
+            var result = (useEma ? trainer.FinalModelTestResult : trainer.RawModelTestResult) ?? DataParallel.Evaluate(final, Data.Test, sync);
             (top1, samples) = (result.Top1, result.Samples);
             metadata[ModelMetadata.TestTop1] = Figure(result.Top1);
             if (Data.Test is JoinedDataset joined)
@@ -188,10 +253,16 @@ public sealed class TrainingRun
                     parts.Add((joined.PartNames[i], part));
                 }
         }
-        ModelFile.Save(folder.ModelPath, final, Data.Train.ClassNames, metadata);
-        if (alsoSaveTo is not null) ModelFile.Save(alsoSaveTo, final, Data.Train.ClassNames, metadata);
+        if (sync.IsLeader)
+        {
+            ModelFile.Save(folder.ModelPath, final, Data.Train.ClassNames, metadata);
+            if (alsoSaveTo is not null) ModelFile.Save(alsoSaveTo, final, Data.Train.ClassNames, metadata);
+        }
         return new TrainingResult(folder.ModelPath, top1, samples, parts, metadata);
     }
+
+    /// <summary>Samples per optimizer step over all ranks.</summary>
+    private long GlobalBatch => (long)options.BatchSize * options.AccumulationSteps * sync.WorldSize;
 
     private static string Figure(double top1) => top1.ToString("F4", CultureInfo.InvariantCulture);
 

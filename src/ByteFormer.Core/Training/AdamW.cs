@@ -110,7 +110,9 @@ public sealed class AdamW : IDisposable
 
     private static void Write(BinaryWriter writer, Tensor t)
     {
-        var data = t.contiguous().data<float>().ToArray();
+        // float32 on disk whatever the model's dtype (a float64 model's moments lose precision across a resume).
+        using var single = t.to_type(ScalarType.Float32).contiguous();
+        var data = single.data<float>().ToArray();
         writer.Write(data.Length);
         foreach (var x in data) writer.Write(x);
     }

@@ -18,6 +18,14 @@ public sealed record TrainingState
     public double ElapsedSeconds { get; init; }
     /// <summary>One entry per finished epoch.</summary>
     public List<EpochMetrics> History { get; init; } = new();
+    /// <summary>The epoch in progress so far: its summed training loss (over samples), for the epoch's metrics after a resume.</summary>
+    public double EpochLossSum { get; init; }
+    /// <summary>The epoch in progress so far: training samples whose top class was their label.</summary>
+    public long EpochHits { get; init; }
+    /// <summary>The epoch in progress so far: training samples seen.</summary>
+    public long EpochSeen { get; init; }
+    /// <summary>The epoch in progress so far: seconds of training (over every session).</summary>
+    public double EpochSeconds { get; init; }
 }
 
 /// <summary>A checkpoint's network, options and labels, read without building the network.</summary>

@@ -31,8 +31,9 @@ public static class Evaluator
     /// <param name="epoch">The epoch whose bytes <see cref="IByteDataset.Bytes"/> gives.</param>
     /// <param name="progress">Receives (samples done, samples in all) after each batch; may be null.</param>
     /// <param name="cancel">Stops between batches with <see cref="OperationCanceledException"/>.</param>
+    /// <param name="device">Where the model is (the inputs go there); null for the CPU.</param>
     public static EvalResult Evaluate(ByteClassifier model, IByteDataset dataset, int batchSize = 128, int epoch = 0,
-        Action<int, int>? progress = null, CancellationToken cancel = default)
+        Action<int, int>? progress = null, CancellationToken cancel = default, Device? device = null)
     {
         var classes = dataset.ClassNames.Count;
         if (classes != model.NClasses)
@@ -57,8 +58,8 @@ public static class Evaluator
                 using var scope = NewDisposeScope();
                 using var _ = inference_mode();
                 var samples = batch.Samples.Take(real).Select(s => (ReadOnlyMemory<byte>)s).ToList();
-                var tokens = ByteCollator.Collate(samples, model.MinimumBytes);
-                var logits = model.call(tokens);
+                var tokens = ByteCollator.Collate(samples, model.MinimumBytes, device);
+                var logits = model.call(tokens).to(CPU);
                 var labels = tensor(batch.Labels.Take(real).ToArray());
                 lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
                 var k = Math.Min(5, classes);

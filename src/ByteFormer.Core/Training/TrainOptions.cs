@@ -15,14 +15,26 @@ public sealed record TrainOptions
     public double MinLearningRate { get; init; } = 2e-5;
     /// <summary>Learning rate of the first step, where the linear warm-up starts.</summary>
     public double WarmupInitLearningRate { get; init; } = 1e-6;
-    /// <summary>Linear warm-up length in optimizer steps.</summary>
+    /// <summary>Linear warm-up length in optimizer steps, at most <see cref="WarmupMaxShare"/> of the run
+    /// (<see cref="LearningRateSchedule.WarmupStepsOf"/>).</summary>
     public int WarmupSteps { get; init; } = 500;
+    /// <summary>
+    /// The largest share of the run's steps the warm-up may take (1: no cap). CoreNet's 500 steps suit a run of
+    /// thousands; a run of 14 steps on a small folder would never leave its warm-up, so the warm-up shrinks with the run.
+    /// </summary>
+    public double WarmupMaxShare { get; init; } = 0.1;
     /// <summary>AdamW weight decay, applied to tensors of 2+ dimensions only (CoreNet's no_decay_bn_filter_bias).</summary>
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>Label smoothing of the cross-entropy loss; 0 turns it off.</summary>
     public double LabelSmoothing { get; init; } = 0.1;
     /// <summary>EMA momentum m: ema ← (1 − m)·ema + m·w after every optimizer step; 0 turns EMA off.</summary>
     public double EmaMomentum { get; init; } = 1e-3;
+    /// <summary>
+    /// Warm the EMA up as timm's ModelEma does: step t uses the momentum max(m, 9 / (10 + t)), so the average follows
+    /// the weights closely at first (a short run's EMA is not stuck near the initial weights) and is CoreNet's
+    /// m-average after about 9 / m steps (9,000 at 1e-3), long before the end of a run of that length.
+    /// </summary>
+    public bool EmaWarmup { get; init; } = true;
     /// <summary>Gradient-norm clipping; 0 turns it off.</summary>
     public double GradClip { get; init; } = 1.0;
     /// <summary>Decides each epoch's sample order and each step's dropout and drop-path draws.</summary>
@@ -46,6 +58,12 @@ public sealed record TrainOptions
     /// semantics). Worth it when file lengths vary widely (files from many writers, with metadata).
     /// </summary>
     public int LengthGroups { get; init; } = 1;
+
+    /// <summary>
+    /// Processes the run trains on (data-parallel under mpirun; <see cref="BatchSize"/> is per process, as in DDP).
+    /// The trainer sets it; a checkpoint records it, and resuming with another world size is refused.
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 }
 
 /// <summary>Metrics of one finished epoch (one line of metrics.jsonl).</summary>

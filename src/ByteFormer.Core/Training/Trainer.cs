@@ -4,6 +4,7 @@ using ByteFormer.Plotting;
 using ByteFormer.Bytes;
 using ByteFormer.Data;
 using ByteFormer.Model;
+using ByteFormer.Training.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,6 +28,7 @@ public sealed class Trainer : IDisposable
     private readonly string runDir;
     private readonly ITrainingObserver observer;
     private readonly AdamW optimizer;
+    private readonly IGradientSync sync;
     private TrainingState state = new();
 
     /// <summary>A trainer for <paramref name="model"/>, writing its files into <paramref name="runDir"/>.</summary>
@@ -35,20 +37,32 @@ public sealed class Trainer : IDisposable
     /// <param name="test">Evaluated at each epoch end when <see cref="TrainOptions.EvaluateEachEpoch"/>; null for none.</param>
     /// <param name="options">The recipe.</param>
     /// <param name="runDir">Where checkpoint.zip, metrics.jsonl and curves.png go (created).</param>
-    /// <param name="observer">Receives progress.</param>
-    public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer)
+    /// <param name="observer">Receives progress (on the leader rank only).</param>
+    /// <param name="sync">The other ranks of a data-parallel run (<see cref="MpiCommunicator"/>); null for one process.
+    /// Rank 0's initial weights are broadcast here; each rank takes its share of every epoch and the gradients are
+    /// averaged before clipping; only rank 0 writes files.</param>
+    public Trainer(ByteClassifier model, IByteDataset train, IByteDataset? test, TrainOptions options, string runDir, ITrainingObserver observer,
+        IGradientSync? sync = null)
     {
+        this.sync = sync ?? SingleProcess.Instance;
+        options = options with { WorldSize = this.sync.WorldSize };
         if (train.ClassNames.Count != model.NClasses)
             throw new ByteFormerException($"the training data has {train.ClassNames.Count} classes, the model {model.NClasses}");
-        if (train.Count < options.BatchSize * options.AccumulationSteps)
-            throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps})");
+        if (train.Count < options.BatchSize * options.AccumulationSteps * options.WorldSize)
+            throw new ByteFormerException($"{train.Count} training samples are fewer than one step ({options.BatchSize} × {options.AccumulationSteps}" +
+                                          (options.WorldSize > 1 ? $" × {options.WorldSize} processes)" : ")"));
         this.model = model;
         this.train = train;
         this.test = test;
         this.options = options;
         this.runDir = runDir;
-        this.observer = observer;
+        this.observer = this.sync.IsLeader ? observer : DataParallel.Quiet;
         Directory.CreateDirectory(runDir);
+        if (this.sync.WorldSize > 1)
+        {
+            this.sync.Broadcast([.. model.parameters(), .. model.buffers()]);   // rank 0's initial weights (the EMA's too)
+            model.InvalidateCaches();
+        }
 
         var named = model.named_parameters().ToList();
         var decay = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
@@ -80,22 +94,38 @@ public sealed class Trainer : IDisposable
     /// <summary>The curves plot's name in a run folder.</summary>
     public const string PlotFileName = "curves.png";
 
-    /// <summary>The weights to ship: EMA when enabled, else the raw weights.</summary>
+    /// <summary>The EMA weights when enabled, else the raw weights (<see cref="Runs.TrainingRun"/> ships the better of
+    /// <see cref="RawModel"/> and <see cref="EmaModel"/> on a validation split).</summary>
     public ByteClassifier FinalModel => ema ?? model;
+
+    /// <summary>The trained (raw) weights.</summary>
+    public ByteClassifier RawModel => model;
+
+    /// <summary>The EMA weights, or null with EMA off.</summary>
+    public ByteClassifier? EmaModel => ema;
 
     /// <summary>The test evaluation of <see cref="FinalModel"/> at the end of the last epoch this trainer ran, or null
     /// when it ran none (a finished run resumed) or evaluated none.</summary>
     public EvalResult? FinalModelTestResult { get; private set; }
 
-    /// <summary>Optimizer steps per epoch (a last partial step is dropped).</summary>
-    public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps);
+    /// <summary>The test evaluation of the raw weights at the end of the last epoch this trainer ran, or null.</summary>
+    public EvalResult? RawModelTestResult { get; private set; }
+
+    /// <summary>Optimizer steps per epoch (a last partial step is dropped); a step takes a batch from every rank.</summary>
+    public int StepsPerEpoch => train.Count / (options.BatchSize * options.AccumulationSteps * options.WorldSize);
     /// <summary>Optimizer steps in the whole run.</summary>
     public long TotalSteps => (long)StepsPerEpoch * options.Epochs;
 
+    /// <summary>The other ranks of the run (a single process's no-op when there are none).</summary>
+    public IGradientSync Sync => sync;
+
     /// <summary>Continues from this run folder's checkpoint.</summary>
+    /// <exception cref="ByteFormerException">The checkpoint was written by a run of another world size.</exception>
     public TrainingState Resume()
     {
+        DataParallel.CheckResume(Checkpoint.ReadHeader(CheckpointPath).Options, sync, CheckpointPath);
         state = Checkpoint.Restore(CheckpointPath, model, ema, optimizer);
+        DataParallel.CheckSameStep(state.Step, sync, CheckpointPath);
         // The run goes on with the checkpoint's recipe: a time budget fixed its epoch count (and so its schedule)
         // after the first epoch, which options built afresh (a retry after a native failure) would not know.
         options = Checkpoint.ReadHeader(CheckpointPath).Options;
@@ -113,11 +143,17 @@ public sealed class Trainer : IDisposable
         int micro = options.BatchSize, accum = options.AccumulationSteps;
         for (var epoch = state.Epoch; epoch < options.Epochs; epoch++)
         {
-            var order = BatchLoader.Shuffle(train.Count, options.Seed, epoch);
+            var order = DataParallel.Shard(BatchLoader.Shuffle(train.Count, options.Seed, epoch), sync.Rank, sync.WorldSize);
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long hits = 0, seen = 0;
+            // A run resumed mid-epoch continues the epoch's sums, so its metrics are the unbroken run's.
             var firstStep = state.StepInEpoch;
+            var resumedMidEpoch = firstStep > 0;
+            // Under mpirun the checkpoint holds the sums over all ranks: rank 0 carries them on, the others start from 0.
+            var carried = resumedMidEpoch && sync.IsLeader;
+            double lossSum = carried ? state.EpochLossSum : 0;
+            long hits = carried ? state.EpochHits : 0, seen = carried ? state.EpochSeen : 0;
+            var epochSecondsBefore = resumedMidEpoch ? state.EpochSeconds : 0;
+            EpochSums Sums() => new(lossSum, hits, seen, epochSecondsBefore + epochClock.Elapsed.TotalSeconds);
             using (var loader = new BatchLoader(train, order, micro, epoch, firstStep * accum, StepsPerEpoch * accum))
             {
                 model.train();
@@ -125,13 +161,13 @@ public sealed class Trainer : IDisposable
                 {
                     if (cancel.IsCancellationRequested)
                     {
-                        Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                        Save(epoch, s, startElapsed + clock.Elapsed.TotalSeconds, labels, Sums());
                         observer.OnMessage($"stopped at epoch {epoch + 1}, step {state.Step:N0}; checkpoint saved, the run can be resumed");
                         return false;
                     }
                     var lr = LearningRateSchedule.At(options, state.Step, TotalSteps);
                     optimizer.LearningRate = lr;
-                    torch.manual_seed(Seeds.Mix(options.Seed, state.Step));          // dropout/drop-path per step
+                    torch.manual_seed(DataParallel.StepSeed(options.Seed, state.Step, sync.Rank));   // dropout/drop-path per step
                     using (var scope = NewDisposeScope())
                     {
                         optimizer.ZeroGrad();
@@ -151,29 +187,42 @@ public sealed class Trainer : IDisposable
                                     using var share = scale.ToScalar();                  // explicit: see AdamW's remarks
                                     loss.mul(share).backward();
                                 }
-                                lossSum += loss.item<float>() * group.Samples.Length;
+                                lossSum += (float)loss.ToDouble() * group.Samples.Length;             // any float dtype (the float64 check)
                                 hits += logits.argmax(1).eq(target).sum().item<long>();
                             }
                             seen += micro;
                         }
+                        if (sync.WorldSize > 1) sync.AverageGradients([.. model.parameters()]);
                         if (options.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), options.GradClip);
                         optimizer.Step();
-                        UpdateEma();
+                        UpdateEma(LearningRateSchedule.EmaMomentumAt(options, state.Step));
                     }
                     state = state with { Step = state.Step + 1, StepInEpoch = s + 1 };
                     observer.OnStep(new StepProgress(epoch, options.Epochs, state.Step, TotalSteps, s + 1, StepsPerEpoch,
-                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / epochClock.Elapsed.TotalSeconds, lr));
+                        lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen * sync.WorldSize / Sums().Seconds, lr));
                     if (options.CheckpointEverySteps > 0 && state.Step % options.CheckpointEverySteps == 0 && s + 1 < StepsPerEpoch)
-                        Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels);
+                        Save(epoch, s + 1, startElapsed + clock.Elapsed.TotalSeconds, labels, OverRanks(Sums()));
                 }
             }
-            var trainSeconds = epochClock.Elapsed.TotalSeconds;
+            var trainSeconds = Sums().Seconds;
+            (lossSum, hits, seen) = DataParallel.SumOverRanks(sync, lossSum, hits, seen);
             EvalResult? raw = null, smoothed = null;
             if (test is not null && options.EvaluateEachEpoch)
             {
-                raw = Evaluator.Evaluate(model, test, cancel: cancel);
-                if (ema is not null) smoothed = Evaluator.Evaluate(ema, test, cancel: cancel);
+                try
+                {
+                    raw = DataParallel.Evaluate(model, test, sync, cancel);
+                    if (ema is not null) smoothed = DataParallel.Evaluate(ema, test, sync, cancel);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped during the epoch's evaluation: the epoch's steps are kept; a resume evaluates again.
+                    Save(epoch, StepsPerEpoch, startElapsed + clock.Elapsed.TotalSeconds, labels, new EpochSums(lossSum, hits, seen, trainSeconds));
+                    observer.OnMessage($"stopped while evaluating epoch {epoch + 1}; checkpoint saved, the run can be resumed");
+                    return false;
+                }
                 FinalModelTestResult = smoothed ?? raw;
+                RawModelTestResult = raw;
             }
             var metrics = new EpochMetrics(epoch + 1, state.Step, LearningRateSchedule.At(options, state.Step, TotalSteps),
                 lossSum / Math.Max(1, seen), (double)hits / Math.Max(1, seen), seen / trainSeconds, trainSeconds,
@@ -190,6 +239,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Sets the epoch count from the first epoch's pace; the checkpoint keeps the decision for --resume.</summary>
     private void FitEpochsToBudget(double firstEpochSeconds)
     {
+        firstEpochSeconds = DataParallel.LeadersValue(sync, firstEpochSeconds);          // one decision for every rank
         var fit = (int)Math.Floor(options.TimeBudgetMinutes * 60 / Math.Max(1e-3, firstEpochSeconds));
         var epochs = Math.Clamp(fit, 1, options.Epochs);
         observer.OnMessage($"time budget {options.TimeBudgetMinutes:F0} min: the first epoch took {firstEpochSeconds:F0} s, so the run has {epochs} epochs" +
@@ -241,26 +291,41 @@ public sealed class Trainer : IDisposable
         return (lambda * own).Plus(rest * partner).mean();
     }
 
-    private void UpdateEma()
+    private void UpdateEma(double momentum)
     {
         if (ema is null) return;
         using var _ = no_grad();
-        using var keep = (1 - options.EmaMomentum).ToScalar();                  // explicit: see AdamW's remarks
-        using var take = options.EmaMomentum.ToScalar();
+        using var keep = (1 - momentum).ToScalar();                             // explicit: see AdamW's remarks
+        using var take = momentum.ToScalar();
         foreach (var (e, p) in ema.parameters().Zip(model.parameters()))
             e.mul_(keep).add_(p, alpha: take);
         ema.InvalidateCaches();
     }
 
-    private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels)
+    /// <summary>An epoch in progress: its summed loss, hits, samples and training seconds.</summary>
+    private readonly record struct EpochSums(double LossSum, long Hits, long Seen, double Seconds);
+
+    /// <summary>The sums of every rank (collective: every rank calls it at the same step); the seconds are this rank's.</summary>
+    private EpochSums OverRanks(EpochSums local)
     {
-        state = state with { Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed };
-        Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
+        var (lossSum, hits, seen) = DataParallel.SumOverRanks(sync, local.LossSum, local.Hits, local.Seen);
+        return local with { LossSum = lossSum, Hits = hits, Seen = seen };
+    }
+
+    private void Save(int epoch, int stepInEpoch, double elapsed, IReadOnlyList<string> labels, EpochSums sums = default)
+    {
+        state = state with
+        {
+            Epoch = epoch, StepInEpoch = stepInEpoch, ElapsedSeconds = elapsed,
+            EpochLossSum = sums.LossSum, EpochHits = sums.Hits, EpochSeen = sums.Seen, EpochSeconds = sums.Seconds,
+        };
+        if (sync.IsLeader) Checkpoint.Save(CheckpointPath, state, options, model, ema, optimizer, labels);
     }
 
     /// <summary>Rewrites metrics.jsonl and the curves plot from the run's history (both atomically).</summary>
     private void WriteMetrics()
     {
+        if (!sync.IsLeader) return;
         var lines = state.History.Select(h => JsonSerializer.Serialize(h, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         AtomicFile.Write(MetricsPath, s =>
         {

@@ -36,4 +36,12 @@ public static class ModelMetadata
     public const string CorenetConfig = "byteformer.corenet_config";
     /// <summary>Which of a run's weights the file holds: "raw" or "ema".</summary>
     public const string Weights = "byteformer.weights";
+    /// <summary>Why training saved those weights: both weights' top-1 on the validation split.</summary>
+    public const string WeightsChoice = "byteformer.weights_choice";
+    /// <summary>For a fine-tuned model: the model file it started from (its name, its data and whether the head was kept).</summary>
+    public const string InitFrom = "byteformer.init_from";
+    /// <summary>How many processes trained the model (data-parallel under mpirun; 1 for one process).</summary>
+    public const string WorldSize = "byteformer.world_size";
+    /// <summary>Samples per optimizer step over all processes: batch size × accumulation steps × world size.</summary>
+    public const string GlobalBatch = "byteformer.global_batch";
 }

@@ -10,6 +10,10 @@ public sealed record ByteInput(string Name, byte[] Bytes, long OriginalLength)
 {
     /// <summary>True when the file was longer than the budget and only its first bytes are used.</summary>
     public bool Truncated => OriginalLength > Bytes.Length;
+
+    /// <summary>True when the input (a stream of unknown length) was longer still than <see cref="OriginalLength"/>,
+    /// which is then only how much was counted before reading stopped.</summary>
+    public bool LengthIsLowerBound { get; init; }
 }
 
 /// <summary>A class and its softmax probability.</summary>
@@ -93,6 +97,8 @@ public abstract class Predictor : IDisposable
     {
         if (Directory.Exists(path)) throw new ByteFormerException($"{path}: is a folder");
         if (!File.Exists(path)) throw new ByteFormerException($"{path}: no such file");
+        // Opening a named pipe waits for a writer, and a device never ends: neither is a file to classify.
+        if (FileKinds.Special(path) is { } kind) throw new ByteFormerException($"{path}: {kind}, not a regular file");
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -104,8 +110,13 @@ public abstract class Predictor : IDisposable
         }
     }
 
+    /// <summary>Past the budget, a stream of unknown length is counted (not kept) up to this many bytes, then left:
+    /// an endless standard input must not be read forever.</summary>
+    public const long MostBytesCounted = 64L << 20;
+
     /// <summary>Reads at most <see cref="ByteBudget"/> bytes of a stream; <paramref name="knownLength"/> may be
-    /// null for streams of unknown length (standard input), in which case the rest is counted, not kept.</summary>
+    /// null for streams of unknown length (standard input), in which case the rest is counted, not kept, up to
+    /// <see cref="MostBytesCounted"/> (then the length is a lower bound: <see cref="ByteInput.LengthIsLowerBound"/>).</summary>
     public ByteInput ReadStream(Stream stream, string name, long? knownLength = null)
     {
         var budget = (int)Math.Min(ByteBudget, int.MaxValue);
@@ -113,14 +124,23 @@ public abstract class Predictor : IDisposable
         int read = 0, n;
         while (read < budget && (n = stream.Read(buffer, read, budget - read)) > 0) read += n;
         long total = read;
+        var lowerBound = false;
         if (knownLength is { } length) total = Math.Max(length, read);
         else if (read == budget)
         {
             var skip = new byte[81920];
-            while ((n = stream.Read(skip, 0, skip.Length)) > 0) total += n;
+            while ((n = stream.Read(skip, 0, skip.Length)) > 0)
+            {
+                total += n;
+                if (total - read >= MostBytesCounted)
+                {
+                    lowerBound = true;
+                    break;
+                }
+            }
         }
         if (read == 0) throw new ByteFormerException($"{name}: empty file (0 bytes)");
-        return new ByteInput(name, read == budget ? buffer : buffer[..read], total);
+        return new ByteInput(name, read == budget ? buffer : buffer[..read], total) { LengthIsLowerBound = lowerBound };
     }
 
     /// <summary>Classifies <paramref name="inputs"/>; results come back in input order.</summary>
@@ -200,7 +220,7 @@ public abstract class Predictor : IDisposable
     private string? NoteFor(ByteInput input)
     {
         if (input.Truncated)
-            return $"read the first {input.Bytes.Length:N0} of {input.OriginalLength:N0} bytes (the model's budget)";
+            return $"read the first {input.Bytes.Length:N0} of {(input.LengthIsLowerBound ? "more than " : "")}{input.OriginalLength:N0} bytes (the model's budget)";
         if (input.Bytes.Length < MinimumBytes)
             return $"padded from {input.Bytes.Length} to {MinimumBytes} bytes (the shortest input the model takes)";
         return Contract?.Mismatch(input.Bytes);

@@ -119,6 +119,18 @@ public class BundledModelTests
     }
 
     [Fact]
+    public void Default_is_the_bundled_model_that_ships_next_to_the_program()
+    {
+        // The build copies the model next to the program (and into the tool package): no path into the checkout.
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models/fashion-mnist-tiff.safetensors")));
+        var r = CliRunner.Run("predict", "default", RepoFile("samples/images/tiff/bag.tiff"), "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Equal("bag", System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray()[0]!["label"]!.GetValue<string>());
+        var info = CliRunner.Run("info", "default");
+        Assert.True(info.ExitCode == 0, info.Err);
+    }
+
+    [Fact]
     public void The_bundled_keyword_model_reads_the_bundled_clips_as_the_readme_says()
     {
         var r = CliRunner.Run("predict", RepoFile("models/keywords-wav-int16-8k.safetensors"), RepoFile("samples/speech"), "-r", "--json");

@@ -105,7 +105,7 @@ public class TrainCommandTests
     }
 
     [Fact]
-    public void Export_writes_the_raw_or_the_ema_weights_of_a_run()
+    public void Export_writes_the_weights_training_saved_unless_told_raw_or_ema()
     {
         using var dir = new TempDir();
         ByteFormer.Tests.Data.ByteTransformTests.MakeFolders(dir);
@@ -113,10 +113,17 @@ public class TrainCommandTests
             "--batch-size", "4", "--ema", "0.5", "--run-dir", dir.File("run"));
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--weights", "ema", "--out", dir.File("ema.safetensors")).ExitCode);
-        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--out", dir.File("raw.safetensors")).ExitCode);
+        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--weights", "raw", "--out", dir.File("raw.safetensors")).ExitCode);
+        Assert.Equal(0, CliRunner.Run("export", dir.File("run"), "--out", dir.File("default.safetensors")).ExitCode);
         string Logits(string model) =>
             JsonDocument.Parse(CliRunner.Run("predict", model, dir.File("data/test/c1/3.bin"), "--json", "--logits").Out).RootElement[0].GetProperty("logits").ToString();
-        Assert.Equal(Logits(dir.File("run/model.safetensors")), Logits(dir.File("ema.safetensors")));   // the run ships EMA
+        using var saved = ModelFile.Load(dir.File("run/model.safetensors"));
+        var chosen = saved.Metadata[ModelMetadata.Weights];
+        Assert.Contains(chosen, new[] { "raw", "ema" });
+        Assert.Contains($"saved the {(chosen == "ema" ? "EMA" : "raw")} weights", r.Out + r.Err);
+        // train and export agree: the default export is the run's model; the named ones are what they say.
+        Assert.Equal(Logits(dir.File("run/model.safetensors")), Logits(dir.File("default.safetensors")));
+        Assert.Equal(Logits(dir.File("run/model.safetensors")), Logits(dir.File($"{chosen}.safetensors")));
         Assert.NotEqual(Logits(dir.File("ema.safetensors")), Logits(dir.File("raw.safetensors")));
         CliRunner.AssertCleanFailure(CliRunner.Run("export", dir.File("data"), "--out", dir.File("x.safetensors")), "no finished run");
     }

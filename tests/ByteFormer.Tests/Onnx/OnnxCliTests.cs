@@ -55,7 +55,7 @@ public class OnnxCliTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("taken.onnx"), "keep me");
-        CliRunner.AssertCleanFailure(CliRunner.Run("export", TiffModel, "--format", "onnx", "--out", dir.File("taken.onnx")), "use --force");
+        CliRunner.AssertCleanFailure(CliRunner.Run("export", TiffModel, "--format", "onnx", "--out", dir.File("taken.onnx")), "--force");
         Assert.Equal("keep me", File.ReadAllText(dir.File("taken.onnx")));
         var forced = CliRunner.Run("export", TiffModel, "--format", "onnx", "--out", dir.File("taken.onnx"), "--force");
         Assert.True(forced.ExitCode == 0, forced.Err);

@@ -98,7 +98,8 @@ public class TrainingRunTests
         var run = TrainingRun.Start(spec, Nano, OneEpoch with { Seed = 5 }, dir.File("run"), "byteformer train first");
         Assert.Contains(run.Data.Notes, n => n.Contains("skipped 1 empty and 1 unreadable files"));
         var folder = new RunFolder(dir.File("run"));
-        Assert.Equal(spec with { Seed = 5 }, folder.ReadSpec()! with { JoinData = null, JoinEncodings = null });
+        // The run records its seed and the validation share it was given by default (so it resumes with the same split).
+        Assert.Equal(spec with { Seed = 5, ValidationShare = RunSpec.DefaultValidationShare }, folder.ReadSpec()! with { JoinData = null, JoinEncodings = null });
         Assert.Equal("byteformer train first", folder.ReadCommand());
         var result = run.Run(new NullTrainingObserver())!;
         Assert.True(folder.IsFinished);

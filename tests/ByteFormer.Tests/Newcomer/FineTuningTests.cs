@@ -1,0 +1,79 @@
+using ByteFormer.Codecs;
+using ByteFormer.Data;
+using ByteFormer.Inference;
+using ByteFormer.Runs;
+using ByteFormer.Tests.Cli;
+
+namespace ByteFormer.Tests.Newcomer;
+
+/// <summary><c>train --init-from</c>: fine-tuning a bundled model against training from scratch.</summary>
+[Collection(nameof(ByteFormer.Tests.Training.TrainingTests))]
+public class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly string Bundled = Repo.File("models/fashion-mnist-tiff.safetensors");
+
+    /// <summary>Three Fashion-MNIST classes under new names, as TIFF files: a user's own small folder.</summary>
+    private static void WriteFolder(string root, int trainPerClass, int testPerClass)
+    {
+        var picks = new (int Label, string Name)[] { (0, "top"), (7, "shoe"), (8, "bag") };
+        var tiff = new ImageEncoding(ImageFormat.Tiff);
+        foreach (var (split, perClass) in new[] { ("train", trainPerClass), ("test", testPerClass) })
+        {
+            var set = FashionMnist.Load(split, limit: 3000);
+            foreach (var (label, name) in picks)
+            {
+                Directory.CreateDirectory(Path.Combine(root, split, name));
+                var indices = Enumerable.Range(0, set.Labels.Length).Where(i => set.Labels[i] == label).Take(perClass);
+                foreach (var i in indices) File.WriteAllBytes(Path.Combine(root, split, name, $"{i:D5}.tiff"), tiff.Encode(set.Images[i]));
+            }
+        }
+    }
+
+    private static double TestTop1(string run)
+    {
+        using var model = ModelFile.Load(Path.Combine(run, "model.safetensors"));
+        return double.Parse(model.Metadata[ModelMetadata.TestTop1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Fine_tuning_the_bundled_model_beats_training_from_scratch_for_the_same_steps()
+    {
+        using var dir = new TempDir();
+        WriteFolder(dir.File("clothes"), trainPerClass: 32, testPerClass: 30);
+        var common = new[] { "--data", dir.File("clothes"), "--epochs", "2", "--batch-size", "16", "--augment", "none" };
+        var tuned = CliRunner.Run(["train", .. common, "--init-from", Bundled, "--run-dir", dir.File("tuned")]);
+        Assert.True(tuned.ExitCode == 0, tuned.Err);
+        var scratch = CliRunner.Run(["train", .. common, "--preset", "micro", "--kernel", "56", "--window", "128", "--run-dir", dir.File("scratch")]);
+        Assert.True(scratch.ExitCode == 0, scratch.Err);
+        var (tunedTop1, scratchTop1) = (TestTop1(dir.File("tuned")), TestTop1(dir.File("scratch")));
+        output.WriteLine($"3 Fashion-MNIST classes renamed, 96 training TIFFs (86 after the validation split), 2 epochs at batch 16 (10 steps): fine-tuned from the bundled model {tunedTop1:P2}, from scratch (same network) {scratchTop1:P2} on 90 test files");
+        Assert.True(tunedTop1 > scratchTop1 + 0.1, $"fine-tuned {tunedTop1:P1}, from scratch {scratchTop1:P1}");
+        Assert.True(tunedTop1 >= 0.8, $"fine-tuned {tunedTop1:P1}");
+
+        // The model file says where it started, and that its head is new (other classes).
+        using var model = ModelFile.Load(dir.File("tuned/model.safetensors"));
+        Assert.Contains("fashion-mnist-tiff.safetensors", model.Metadata[ModelMetadata.InitFrom]);
+        Assert.Contains("head re-initialised for 3 classes", model.Metadata[ModelMetadata.InitFrom]);
+        var info = CliRunner.Run("info", dir.File("tuned/model.safetensors"));
+        Assert.Contains("initialised from", info.Out);
+    }
+
+    [Fact]
+    public void A_size_option_beside_init_from_is_refused_before_any_work()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("train", "--data", dir.File("none"), "--init-from", Bundled, "--preset", "nano", "--run-dir", dir.File("run"));
+        CliRunner.AssertCleanFailure(r, "leave out --preset");
+        var missing = CliRunner.Run("train", "--data", RunSpec.FashionMnistName, "--encoding", "tiff", "--init-from", dir.File("nope.safetensors"), "--run-dir", dir.File("run"));
+        CliRunner.AssertCleanFailure(missing, "no such model file");
+        Assert.False(Directory.Exists(dir.File("run")));
+    }
+
+    [Fact]
+    public void The_head_is_kept_for_the_same_classes_in_any_order()
+    {
+        Assert.Equal([2L, 0L, 1L], FineTuning.HeadRows(["a", "b", "c"], ["c", "a", "b"]));
+        Assert.Null(FineTuning.HeadRows(["a", "b", "c"], ["a", "b", "d"]));
+        Assert.Null(FineTuning.HeadRows(["a", "b"], ["a", "b", "c"]));
+    }
+}
