@@ -22,10 +22,32 @@ internal static class BenchCommand
         var model = new Option<string?>("--model") { Description = "Also time this model file on the files in --samples (latency and files/s); default: only the synthetic cases" };
         var samples = new Option<string?>("--samples") { Description = "Folder of files for --model; required with it" };
         var modelOnly = new Option<bool>("--model-only") { Description = "Time only --model on --samples (skip the BF-Ti cases)" };
-        var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples, modelOnly };
-        command.SetAction(parse => ErrorReporter.Guard(io, () => Run(io, parse.GetValue(json), parse.GetValue(seconds),
+        var onnxProfile = new Option<bool>("--onnx-profile") { Description = "With --model: ONNX Runtime's time per operator type, one file on one thread and batches of 64 on all" };
+        var command = new Command("bench", "Measure speed against this machine's fp32 GEMM limit") { json, seconds, leakSteps, model, samples, modelOnly, onnxProfile };
+        command.SetAction(parse => ErrorReporter.Guard(io, () => parse.GetValue(onnxProfile)
+            ? Profile(io, parse.GetValue(model), parse.GetValue(samples))
+            : Run(io, parse.GetValue(json), parse.GetValue(seconds),
             parse.GetValue(leakSteps), parse.GetValue(model), parse.GetValue(samples), parse.GetValue(modelOnly))));
         return command;
+    }
+
+    private static int Profile(CliIO io, string? modelPath, string? samplesDir)
+    {
+        if (modelPath is null || samplesDir is null || !Directory.Exists(samplesDir))
+            throw new ByteFormerException("--onnx-profile needs --model and --samples pointing at a folder of files");
+        var file = Directory.EnumerateFiles(samplesDir, "*", SearchOption.AllDirectories).Order().FirstOrDefault()
+                   ?? throw new ByteFormerException($"{samplesDir} holds no files");
+        foreach (var (batch, threads, runs) in new[] { (1, 1, 2000), (64, Environment.ProcessorCount, 100) })
+        {
+            var (wall, kernel, count, ops) = OnnxProfile.Run(modelPath, file, batch, threads, runs);
+            io.Console.WriteLine($"batch {batch}, {threads} thread(s): {wall:F3} ms per run (profiled), {kernel:F0} µs in {count} kernels");
+            var table = new Table().AddColumn("operator").AddColumn(new TableColumn("µs per run").RightAligned())
+                .AddColumn(new TableColumn("share").RightAligned()).AddColumn(new TableColumn("kernels").RightAligned());
+            foreach (var op in ops)
+                table.AddRow(op.Op, $"{op.MicrosecondsPerRun:F1}", $"{op.MicrosecondsPerRun / kernel:P1}", $"{op.NodesPerRun}");
+            io.Console.Write(table);
+        }
+        return 0;
     }
 
     private static int Run(CliIO io, bool asJson, double seconds, int leakSteps, string? modelPath, string? samplesDir, bool modelOnly)

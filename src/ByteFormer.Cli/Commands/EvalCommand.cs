@@ -18,7 +18,7 @@ internal static class EvalCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file") };
+        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file, an ONNX model ('byteformer export --format onnx')") };
         var data = new Argument<string>("data") { Description = "Folder of DIR/<class>/<files> (class names must be the model's labels), a Speech Commands folder, or 'fashion-mnist' (its test set)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (with the confusion matrix)" };
         var report = new Option<string?>("--report") { Description = "Also write eval.json and confusion.png into this folder (default: none)" };
@@ -62,13 +62,19 @@ internal static class EvalCommand
         if (byVoice && limit is not null) throw new ByteFormerException("--by-voice takes the whole split: leave out --limit");
         if (limit is < 1) throw new ByteFormerException($"--limit must be at least 1, got {limit}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
-        using var loaded = ModelFile.Load(BundledModel.Resolve(modelPath));
-        var transforms = loaded.Contract.Transforms(CommonOptions.LoadKey(key), prePermuted);
-        var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, loaded, encodingName, split, limit,
+        // A model file or an ONNX model, with its input contract (key, byte transforms) enforced alike.
+        using var predictor = Predictors.Open(BundledModel.Resolve(modelPath), new PredictorOptions
+        {
+            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize, Device = device,
+        });
+        var (dataset, speechSet, notes) = DataSource.OpenEvaluation(dataDir, predictor, encodingName, split, limit,
             writers: writers, metadataBytes: metadataBytes);
         foreach (var note in notes) io.Err.WriteLine($"byteformer: {note}");
-        loaded.Model.to(device);
-        var result = Evaluator.Evaluate(loaded.Model, TransformedDataset.Wrap(dataset, transforms, 0), batchSize, device: device);
+        var evaluated = TransformedDataset.Wrap(dataset, predictor.Transforms, 0);
+        // TorchSharp keeps its evaluator (data read ahead on another thread); any other backend goes through the predictor.
+        var result = predictor is TorchPredictor torch
+            ? Evaluator.Evaluate(torch.Model, evaluated, batchSize, device: device)
+            : PredictorEvaluator.Evaluate(predictor, evaluated, batchSize);
         var node = ToJson(modelPath, dataDir, result);
         var voices = byVoice ? ByVoice(result, speechSet!, dataset, Path.Combine(dataDir, "voices.tsv")) : null;
         if (voices is not null)

@@ -13,7 +13,7 @@ internal static class PredictCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file (made by 'byteformer train' or 'byteformer import')") };
+        var model = new Argument<string>("model") { Description = BundledModel.Describe("Model file (made by 'byteformer train' or 'byteformer import'), an ONNX model ('byteformer export --format onnx')") };
         var files = new Argument<string[]>("files") { Description = "Files to classify; '-' reads standard input", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table" };
         var jsonl = new Option<bool>("--jsonl") { Description = "Print one JSON object per line, as results come" };
@@ -38,7 +38,7 @@ internal static class PredictCommand
             return CommonOptions.WithThreads(chosen, () => Run(io, parse.GetValue(model)!, entries,
                 parse.GetValue(json) ? Format.Json : parse.GetValue(jsonl) ? Format.JsonLines : Format.Table, parse.GetValue(recursive),
                 parse.GetValue(logits), parse.GetValue(topK), parse.GetValue(batchSize), parse.GetValue(device)!,
-                parse.GetValue(key), parse.GetValue(prePermuted)));
+                parse.GetValue(key), parse.GetValue(prePermuted), chosen));
         }));
         return command;
     }
@@ -79,16 +79,16 @@ internal static class PredictCommand
     }
 
     private static int Run(CliIO io, string modelPath, string[] entries, Format format, bool recursive, bool withLogits, int topK, int batchSize, string device,
-        string? key, bool prePermuted)
+        string? key, bool prePermuted, int? threads)
     {
         if (topK < 1) throw new ByteFormerException($"--top-k must be at least 1, got {topK}");
         if (batchSize < 1) throw new ByteFormerException($"--batch-size must be at least 1, got {batchSize}");
         var target = CommonOptions.Resolve(device);
-        using var loaded = ModelFile.Load(BundledModel.Resolve(modelPath));
-        // The model file's input contract (byte transforms, key, the audio format a keyword model expects) is the library's.
-        var predictor = loaded.CreatePredictor(new PredictorOptions
+        // The model's input contract (byte transforms, key, the audio format a keyword model expects) is the library's,
+        // the same for a model file (TorchSharp) and an ONNX model (ONNX Runtime).
+        using var predictor = Predictors.Open(BundledModel.Resolve(modelPath), new PredictorOptions
         {
-            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize, Device = target,
+            Key = CommonOptions.LoadKey(key), PrePermuted = prePermuted, BatchSize = batchSize, Device = target, Threads = threads,
         });
 
         var failed = 0;

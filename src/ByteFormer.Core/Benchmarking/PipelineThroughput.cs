@@ -3,6 +3,7 @@ using ByteFormer.Codecs;
 using ByteFormer.Codecs.Writers;
 using ByteFormer.Data;
 using ByteFormer.Inference;
+using ByteFormer.Onnx;
 
 namespace ByteFormer.Benchmarking;
 
@@ -43,62 +44,84 @@ public static class PipelineThroughput
     }
 
     /// <summary>
-    /// A model file's speed on the files in <paramref name="samplesDir"/>: the median single-file latency on one thread
-    /// (as <c>predict FILE</c> runs it) and on all threads, and batched files/s.
+    /// A model's speed on the files in <paramref name="samplesDir"/> on both backends, side by side in one run: the
+    /// median single-file latency on one thread (as <c>predict FILE</c> runs it) and on all threads, and batched files/s,
+    /// with TorchSharp (<c>model_*</c>) and with ONNX Runtime on the model exported to ONNX (<c>onnx_*</c>). An ONNX
+    /// model given as <paramref name="modelPath"/> is timed on ONNX Runtime alone.
     /// </summary>
     /// <exception cref="ByteFormerException">No files, or a model that needs a key.</exception>
     public static IReadOnlyList<(string Name, Func<double> Measure)> ModelCases(string modelPath, string samplesDir, double seconds)
     {
-        var loaded = ModelFile.Load(modelPath);
-        var predictor = loaded.CreatePredictor(new PredictorOptions { BatchSize = 64 });
-        var inputs = Directory.EnumerateFiles(samplesDir, "*", SearchOption.AllDirectories).Order()
-            .Select(predictor.ReadFile).ToList();
-        if (inputs.Count == 0) throw new ByteFormerException($"{samplesDir} holds no files");
-        double LatencyP50Ms()
+        var files = Directory.EnumerateFiles(samplesDir, "*", SearchOption.AllDirectories).Order().ToList();
+        if (files.Count == 0) throw new ByteFormerException($"{samplesDir} holds no files");
+        var cases = new List<(string, Func<double>)>();
+        string onnxPath;
+        if (OnnxModelFormat.IsOnnxFile(modelPath)) onnxPath = modelPath;
+        else
         {
-            predictor.Predict([inputs[0]]);
-            var times = new List<double>();
-            var total = Stopwatch.StartNew();
-            for (var i = 0; times.Count < 20 || total.Elapsed.TotalSeconds < seconds; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                predictor.Predict([inputs[i % inputs.Count]]);
-                times.Add(sw.Elapsed.TotalMilliseconds);
-            }
-            times.Sort();
-            return times[times.Count / 2];
+            var loaded = ModelFile.Load(modelPath);
+            var torch = loaded.CreatePredictor(new PredictorOptions { BatchSize = 64 });
+            var torchInputs = files.Select(torch.ReadFile).ToList();
+            cases.Add(("model_latency_p50_ms", () => OneTorchThread(() => LatencyP50Ms(torch, torchInputs, seconds))));
+            cases.Add(("model_files_per_s_batched", () => FilesPerS(torch, torchInputs, seconds)));
+            cases.Add(("model_latency_p50_ms_all_threads", () => LatencyP50Ms(torch, torchInputs, seconds)));
+            if (loaded.Model.Architecture != Model.ModelArchitecture.ByteFormer) return cases;     // the pixel ViT has no ONNX export
+            onnxPath = Path.Combine(Path.GetTempPath(), $"byteformer-bench-{Environment.ProcessId}.onnx");
+            OnnxExporter.Export(loaded, onnxPath, overwrite: true);
         }
-        double FilesPerS()
+        // ONNX Runtime reads the whole model when the session opens, so a temporary export can go at once.
+        OnnxPredictor Open(int threads) => OnnxPredictor.Open(onnxPath, new InferenceOptions { BatchSize = 64, Threads = threads });
+        var oneThread = Open(1);
+        var allThreads = Open(Environment.ProcessorCount);
+        if (onnxPath != modelPath) File.Delete(onnxPath);
+        var inputs = files.Select(oneThread.ReadFile).ToList();
+        cases.Add(("onnx_latency_p50_ms", () => LatencyP50Ms(oneThread, inputs, seconds)));
+        cases.Add(("onnx_files_per_s_batched", () => FilesPerS(allThreads, inputs, seconds)));
+        cases.Add(("onnx_latency_p50_ms_all_threads", () => LatencyP50Ms(allThreads, inputs, seconds)));
+        return cases;
+    }
+
+    private static double LatencyP50Ms(Predictor predictor, IReadOnlyList<ByteInput> inputs, double seconds)
+    {
+        predictor.Predict([inputs[0]]);
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        for (var i = 0; times.Count < 20 || total.Elapsed.TotalSeconds < seconds; i++)
         {
-            var batch = Enumerable.Range(0, 512).Select(i => inputs[i % inputs.Count]).ToList();
-            predictor.Predict(batch);
             var sw = Stopwatch.StartNew();
-            var n = 0;
-            while (n == 0 || sw.Elapsed.TotalSeconds < seconds)
-            {
-                predictor.Predict(batch);
-                n += batch.Count;
-            }
-            return n / sw.Elapsed.TotalSeconds;
+            predictor.Predict([inputs[i % inputs.Count]]);
+            times.Add(sw.Elapsed.TotalMilliseconds);
         }
-        double OneThread(Func<double> measure)
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static double FilesPerS(Predictor predictor, IReadOnlyList<ByteInput> inputs, double seconds)
+    {
+        var batch = Enumerable.Range(0, 512).Select(i => inputs[i % inputs.Count]).ToList();
+        predictor.Predict(batch);
+        var sw = Stopwatch.StartNew();
+        var n = 0;
+        while (n == 0 || sw.Elapsed.TotalSeconds < seconds)
         {
-            // Single-file latency is mostly per-op overhead, which a second thread adds to rather than hides.
-            var threads = TorchSharp.torch.get_num_threads();
-            TorchSharp.torch.set_num_threads(1);
-            try
-            {
-                return measure();
-            }
-            finally
-            {
-                TorchSharp.torch.set_num_threads(threads);
-            }
+            predictor.Predict(batch);
+            n += batch.Count;
         }
-        return
-        [
-            ("model_latency_p50_ms", () => OneThread(LatencyP50Ms)), ("model_files_per_s_batched", FilesPerS),
-            ("model_latency_p50_ms_all_threads", LatencyP50Ms),
-        ];
+        return n / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Single-file latency is mostly per-op overhead, which a second thread adds to rather than hides.</summary>
+    private static double OneTorchThread(Func<double> measure)
+    {
+        var threads = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(1);
+        try
+        {
+            return measure();
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
     }
 }

@@ -5,6 +5,11 @@ namespace ByteFormer.Codecs;
 /// <summary>JPEG and WebP through SkiaSharp (libjpeg-turbo, libwebp). Gray images stay gray.</summary>
 public static class SkiaEncoder
 {
+    /// <summary>JPEG (<see cref="ImageFormat.Jpeg"/>) or else WebP at <paramref name="quality"/>: what <see cref="ImageEncoding.Encode"/>
+    /// calls for the lossy formats (ByteFormer.Inference, which holds it, has no SkiaSharp).</summary>
+    public static byte[] EncodeLossy(PixelImage image, ImageFormat format, int quality) =>
+        Encode(image, format == ImageFormat.Jpeg ? SKEncodedImageFormat.Jpeg : SKEncodedImageFormat.Webp, quality);
+
     /// <summary>The file of <paramref name="image"/> in <paramref name="format"/> (JPEG or WebP) at <paramref name="quality"/> (0–100);
     /// throws <see cref="CodecException"/> when SkiaSharp cannot encode it.</summary>
     public static byte[] Encode(PixelImage image, SKEncodedImageFormat format, int quality)

@@ -17,21 +17,24 @@ public sealed record LoadedModel(ByteClassifier Model, IReadOnlyList<string> Lab
     public string Source { get; init; } = "model";
 
     /// <summary>What the model's inputs must be: encodings, byte transforms, byte budget.</summary>
-    public InputContract Contract => contract ??= InputContract.Of(this, Source);
+    public InputContract Contract => contract ??= InputContract.FromMetadata(Source, Metadata, Model.ByteBudget, Model.MinimumBytes);
     private InputContract? contract;
 
     /// <summary>
     /// The one call that makes a predictor that honours the model's input contract: its byte transforms (a keyed
-    /// model refuses to run without its key, or <see cref="PredictorOptions.PrePermuted"/>, and refuses another key),
+    /// model refuses to run without its key, or <see cref="InferenceOptions.PrePermuted"/>, and refuses another key),
     /// its byte budget, and a note for a clip unlike a keyword model's training files.
     /// </summary>
     /// <exception cref="ByteFormerException">The key is missing or wrong, or the recorded contract is unreadable.</exception>
-    public Predictor CreatePredictor(PredictorOptions? options = null)
+    public Predictor CreatePredictor(PredictorOptions? options = null) => CreatePredictor(options, owner: null);
+
+    /// <summary><see cref="CreatePredictor(PredictorOptions?)"/>, the predictor disposing <paramref name="owner"/> with itself.</summary>
+    internal TorchPredictor CreatePredictor(PredictorOptions? options, IDisposable? owner)
     {
         options ??= new PredictorOptions();
         var transforms = Contract.Transforms(options.Key, options.PrePermuted);
         if (options.Device is { } device) Model.to(device);
-        return new Predictor(Model, Labels, options.BatchSize, options.Device) { Transforms = transforms, Contract = Contract };
+        return new TorchPredictor(Model, Labels, options.BatchSize, options.Device, owner) { Transforms = transforms, Contract = Contract };
     }
 
     /// <summary>Frees the network's weights.</summary>

@@ -150,7 +150,26 @@ public static class DataSource
     /// <param name="metadataBytes">With <paramref name="writers"/>: insert exactly this many bytes of valid metadata before the pixels of every file.</param>
     /// <exception cref="ByteFormerException">No encoding can be chosen, or the data's classes are not the model's.</exception>
     public static EvaluationData OpenEvaluation(string data, LoadedModel model, string? encoding = null, string split = "test",
+        int? limit = null, string fashionMnistRoot = FashionMnist.DefaultRoot, string? writers = null, int? metadataBytes = null) =>
+        OpenEvaluation(data, new EvaluatedModel(model.Labels, model.Source, model.Model.ByteBudget, model.Contract), encoding, split, limit,
+            fashionMnistRoot, writers, metadataBytes);
+
+    /// <summary><see cref="OpenEvaluation(string, LoadedModel, string?, string, int?, string, string?, int?)"/> for a predictor of
+    /// either backend (an ONNX model has no <see cref="LoadedModel"/>); it must have been made with its model's input contract.</summary>
+    /// <exception cref="ByteFormerException">No encoding can be chosen, or the data's classes are not the model's.</exception>
+    public static EvaluationData OpenEvaluation(string data, Predictor predictor, string? encoding = null, string split = "test",
         int? limit = null, string fashionMnistRoot = FashionMnist.DefaultRoot, string? writers = null, int? metadataBytes = null)
+    {
+        var contract = predictor.Contract ?? throw new ArgumentException("the predictor was made without its model's input contract", nameof(predictor));
+        return OpenEvaluation(data, new EvaluatedModel(predictor.Labels, contract.ModelName, predictor.ByteBudget, contract), encoding, split, limit,
+            fashionMnistRoot, writers, metadataBytes);
+    }
+
+    /// <summary>What choosing and labelling evaluation data needs of a model.</summary>
+    private sealed record EvaluatedModel(IReadOnlyList<string> Labels, string Source, long ByteBudget, InputContract Contract);
+
+    private static EvaluationData OpenEvaluation(string data, EvaluatedModel model, string? encoding, string split,
+        int? limit, string fashionMnistRoot, string? writers, int? metadataBytes)
     {
         if ((writers is not null || metadataBytes is not null) && !IsFashionMnist(data))
             throw new ByteFormerException("writers and metadata insertion make Fashion-MNIST test files; other data is read as it is");
@@ -201,9 +220,9 @@ public static class DataSource
             }
             // The folder's classes are the model's, or one data set's of a joint model (labels "set/class"); else the
             // model's labels name the folders (a folder may hold some classes only).
-            var folder = new FolderDataset(data, model.Model.ByteBudget);
+            var folder = new FolderDataset(data, model.ByteBudget);
             var relabeled = RelabeledDataset.InLabelSpace(folder, model.Labels);
-            if (relabeled is null) folder = new FolderDataset(data, model.Model.ByteBudget, model.Labels);
+            if (relabeled is null) folder = new FolderDataset(data, model.ByteBudget, model.Labels);
             if (folder.SkipSummary is { } skipped) notes.Add(skipped);
             dataset = relabeled ?? folder;
         }
@@ -212,7 +231,7 @@ public static class DataSource
         return new EvaluationData(dataset, speech, notes);
     }
 
-    private static T EncodingFor<T>(LoadedModel model, string? given, EncodingKind kind, string dataName) where T : class, IFileEncoding
+    private static T EncodingFor<T>(EvaluatedModel model, string? given, EncodingKind kind, string dataName) where T : class, IFileEncoding
     {
         if (given is not null) return FileEncodings.Parse<T>(given, kind);
         var trained = model.Contract.Encodings;

@@ -1,6 +1,4 @@
 using ByteFormer.Bytes;
-using ByteFormer.Model;
-using static TorchSharp.torch;
 
 namespace ByteFormer.Inference;
 
@@ -37,36 +35,40 @@ public sealed record Prediction(ByteInput Input, IReadOnlyList<ClassScore> Top, 
 }
 
 /// <summary>
-/// Classifies byte sequences with a loaded model. Inputs shorter than the kernel are padded with the
-/// padding token; inputs longer than the positional table allows are cut to <see cref="ByteBudget"/> bytes
-/// (their first bytes). In CoreNet semantics only inputs of equal length share a batch, so no input is
-/// padded by its neighbours and each answer is the one it gets alone. Make one with
-/// <see cref="LoadedModel.CreatePredictor"/>, which applies the model file's input contract (its byte transforms and key).
+/// Classifies byte sequences with a model on one backend (TorchSharp, or ONNX Runtime for an exported model). Inputs
+/// shorter than the kernel are padded with the padding token; inputs longer than the positional table allows are cut
+/// to <see cref="ByteBudget"/> bytes (their first bytes). In CoreNet semantics only inputs of equal length share a
+/// batch, so no input is padded by its neighbours and each answer is the one it gets alone. Reading, batching, byte
+/// transforms, notes, softmax and top-k live here; a backend only runs a collated batch. Make one with
+/// <c>Predictors.Open</c> or <c>LoadedModel.CreatePredictor</c>, which apply the model's input contract (its byte
+/// transforms and key), or <see cref="OnnxPredictor.Open"/> where only ONNX Runtime is deployed.
 /// </summary>
-public sealed class Predictor
+public abstract class Predictor : IDisposable
 {
-    private readonly ByteClassifier model;
-    private readonly IReadOnlyList<string> labels;
-    private readonly Device device;
+    /// <summary>The value that pads a row of the collated batch; the model maps it to its padding embedding row.</summary>
+    public const long PadValue = -1;
 
-    /// <summary>
-    /// A predictor for a network and its labels, applying no byte transforms unless <see cref="Transforms"/> is set:
-    /// for a model from a file, <see cref="LoadedModel.CreatePredictor"/> is the call that honours its contract.
-    /// </summary>
-    /// <param name="model">The network (put in eval mode).</param>
+    /// <summary>A predictor for a model of <paramref name="labels"/>.Count classes.</summary>
     /// <param name="labels">One label per class.</param>
+    /// <param name="byteBudget">The most bytes the model reads.</param>
+    /// <param name="minimumBytes">Shorter inputs are padded to this many bytes (the kernel).</param>
+    /// <param name="paddingChangesLogits">True when padding changes a row's logits (CoreNet semantics): only equal lengths share a batch.</param>
     /// <param name="batchSize">Inputs per forward pass (at least 1).</param>
-    /// <param name="device">Where the inputs go; the model must be there already. Null for the CPU.</param>
-    public Predictor(ByteClassifier model, IReadOnlyList<string> labels, int batchSize = 16, Device? device = null)
+    protected Predictor(IReadOnlyList<string> labels, long byteBudget, int minimumBytes, bool paddingChangesLogits, int batchSize)
     {
-        if (labels.Count != model.NClasses)
-            throw new ArgumentException($"{labels.Count} labels for {model.NClasses} classes");
-        this.model = model;
-        this.labels = labels;
-        this.device = device ?? CPU;
+        if (labels.Count == 0) throw new ArgumentException("a model needs at least one label");
+        Labels = labels;
+        ByteBudget = byteBudget;
+        MinimumBytes = minimumBytes;
+        PaddingChangesLogits = paddingChangesLogits;
         BatchSize = Math.Max(1, batchSize);
-        model.eval();
     }
+
+    /// <summary>One label per class, in the model's class order.</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The backend that runs the network: "torchsharp" or "onnxruntime".</summary>
+    public abstract string Backend { get; }
 
     /// <summary>Inputs per forward pass.</summary>
     public int BatchSize { get; }
@@ -80,7 +82,13 @@ public sealed class Predictor
     public ByteTransformPipeline Transforms { get; init; } = ByteTransformPipeline.None;
 
     /// <summary>The most bytes the model can read (for ByteFormer: (max_num_tokens - 1) · stride + kernel).</summary>
-    public long ByteBudget => model.ByteBudget;
+    public long ByteBudget { get; }
+
+    /// <summary>The shortest input the model takes; shorter ones are padded with <see cref="PadValue"/>.</summary>
+    public int MinimumBytes { get; }
+
+    /// <summary>True when padding changes logits (CoreNet semantics), so only inputs of equal length share a batch.</summary>
+    public bool PaddingChangesLogits { get; }
 
     /// <summary>Reads at most <see cref="ByteBudget"/> bytes of <paramref name="path"/>, so a huge file costs
     /// no more memory than a file of the budget. Throws <see cref="ByteFormerException"/> for a missing,
@@ -138,24 +146,21 @@ public sealed class Predictor
     /// <summary>Classifies <paramref name="inputs"/>; results come back in input order.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<ByteInput> inputs, int topK = 1)
     {
-        topK = Math.Clamp(topK, 1, labels.Count);
+        topK = Math.Clamp(topK, 1, Labels.Count);
+        var classes = Labels.Count;
         var results = new Prediction[inputs.Count];
         foreach (var batch in Batches(inputs))
         {
-            using var scope = NewDisposeScope();
-            using var _ = inference_mode();
             var samples = batch.Select(i => (ReadOnlyMemory<byte>)(Transforms.IsEmpty
                 ? inputs[i].Bytes
                 : Transforms.Apply(inputs[i].Bytes, new Random(Seeds.Mix(0xB17E, i))))).ToList();
-            var tokens = ByteCollator.Collate(samples, model.MinimumBytes, device);
-            var logits = model.call(tokens).to(CPU);
-            var probabilities = logits.softmax(1);
+            var logits = Logits(samples);
             for (var row = 0; row < batch.Count; row++)
             {
                 var input = inputs[batch[row]];
-                var rowLogits = logits[row].data<float>().ToArray();
-                var rowProbs = probabilities[row].data<float>().ToArray();
-                var top = rowProbs.Select((p, i) => new ClassScore(i, labels[i], p))
+                var rowLogits = logits.AsSpan(row * classes, classes).ToArray();
+                var probabilities = Softmax(rowLogits);
+                var top = probabilities.Select((p, i) => new ClassScore(i, Labels[i], p))
                     .OrderByDescending(s => s.Probability).ThenBy(s => s.Index).Take(topK).ToArray();
                 results[batch[row]] = new Prediction(input, top, rowLogits, NoteFor(input));
             }
@@ -163,22 +168,71 @@ public sealed class Predictor
         return results;
     }
 
+    /// <summary>
+    /// Logits [samples.Count × classes, row-major] of one forward pass over <paramref name="samples"/> as they are (no
+    /// byte transform), padded together with <see cref="PadValue"/> to the longest and to <see cref="MinimumBytes"/>.
+    /// In CoreNet semantics a padded row's logits differ from its logits alone; <see cref="Predict"/> avoids that.
+    /// </summary>
+    /// <exception cref="ArgumentException">No samples, or one longer than <see cref="ByteBudget"/>.</exception>
+    public float[] Logits(IReadOnlyList<ReadOnlyMemory<byte>> samples)
+    {
+        if (samples.Count == 0) throw new ArgumentException("cannot run an empty batch");
+        var length = Math.Max(MinimumBytes, samples.Max(s => s.Length));
+        if (length > ByteBudget) throw new ArgumentException($"an input of {length} bytes is longer than the model's budget of {ByteBudget}");
+        var tokens = new long[(long)samples.Count * length];
+        Array.Fill(tokens, PadValue);
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var span = samples[i].Span;
+            var row = tokens.AsSpan(i * length, length);
+            for (var j = 0; j < span.Length; j++) row[j] = span[j];
+        }
+        var logits = new float[samples.Count * Labels.Count];
+        Forward(tokens, samples.Count, length, logits);
+        return logits;
+    }
+
+    /// <summary>
+    /// The backend's forward pass: <paramref name="tokens"/> int64 [<paramref name="batch"/>, <paramref name="length"/>]
+    /// row-major (bytes 0..255, <see cref="PadValue"/> for padding; <paramref name="length"/> is between
+    /// <see cref="MinimumBytes"/> and <see cref="ByteBudget"/>) to <paramref name="logits"/> [batch, classes].
+    /// </summary>
+    protected abstract void Forward(long[] tokens, int batch, int length, float[] logits);
+
+    /// <summary>Frees what the backend holds (an ONNX Runtime session, or a model the predictor owns).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the backend's resources when <paramref name="disposing"/>; the base holds none.</summary>
+    protected virtual void Dispose(bool disposing) { }
+
+    private static float[] Softmax(float[] logits)
+    {
+        var max = logits.Max();
+        var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
+        var sum = exp.Sum();
+        return exp.Select(e => (float)(e / sum)).ToArray();
+    }
+
     private string? NoteFor(ByteInput input)
     {
         if (input.Truncated)
             return $"read the first {input.Bytes.Length:N0} of {(input.LengthIsLowerBound ? "more than " : "")}{input.OriginalLength:N0} bytes (the model's budget)";
-        if (input.Bytes.Length < model.MinimumBytes)
-            return $"padded from {input.Bytes.Length} to {model.MinimumBytes} bytes (the shortest input the model takes)";
+        if (input.Bytes.Length < MinimumBytes)
+            return $"padded from {input.Bytes.Length} to {MinimumBytes} bytes (the shortest input the model takes)";
         return Contract?.Mismatch(input.Bytes);
     }
 
     private IEnumerable<List<int>> Batches(IReadOnlyList<ByteInput> inputs)
     {
         var order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Bytes.Length).ToList();
-        if (model.PaddingChangesLogits)
+        if (PaddingChangesLogits)
         {
             // Padding changes CoreNet-semantics logits (byteformer.md §1.8): batch equal lengths only.
-            foreach (var group in order.GroupBy(i => Math.Max(inputs[i].Bytes.Length, model.MinimumBytes)))
+            foreach (var group in order.GroupBy(i => Math.Max(inputs[i].Bytes.Length, MinimumBytes)))
                 foreach (var chunk in group.Chunk(BatchSize))
                     yield return chunk.ToList();
             yield break;

@@ -1,12 +1,12 @@
 namespace ByteFormer.Inference;
 
 /// <summary>
-/// The keys of a model file's <c>__metadata__</c>, in one place: what <see cref="ModelFile"/> writes and reads,
+/// The keys of a model file's <c>__metadata__</c>, in one place: what <c>ModelFile</c> writes and reads,
 /// and what training records about a model (its data, encodings, byte transforms, figures).
 /// </summary>
 public static class ModelMetadata
 {
-    /// <summary>The format marker; its value is <see cref="ModelFile.FormatValue"/>.</summary>
+    /// <summary>The format marker; its value is <c>ModelFile.FormatValue</c> ("byteformer-model/1") or <see cref="OnnxModelFormat.FormatValue"/>.</summary>
     public const string Format = "format";
     /// <summary>The configuration as JSON (CoreNet option names, the size fields and attention_semantics).</summary>
     public const string Config = "byteformer.config";

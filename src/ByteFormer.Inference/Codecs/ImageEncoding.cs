@@ -100,8 +100,16 @@ public sealed record ImageEncoding(ImageFormat Format, int Quality = 75) : IFile
         ImageFormat.Tiff => TiffEncoder.Encode(image),
         ImageFormat.PngStored => PngEncoder.Encode(image, compress: false),
         ImageFormat.Png => PngEncoder.Encode(image, compress: true),
-        ImageFormat.Jpeg => SkiaEncoder.Encode(image, SkiaSharp.SKEncodedImageFormat.Jpeg, Quality),
         ImageFormat.Bmp => BmpEncoder.Encode(image),
-        _ => SkiaEncoder.Encode(image, SkiaSharp.SKEncodedImageFormat.Webp, Quality),
+        _ => (LossyEncoder.Value ?? throw new CodecException($"{Name}: JPEG and WebP files are written by ByteFormer.Core (SkiaSharp), which is not deployed"))(image, Format, Quality),
     };
+
+    /// <summary>
+    /// JPEG and WebP go through SkiaSharp, which this library leaves out so that an inference deployment needs no
+    /// native image library; ByteFormer.Core's <c>SkiaEncoder.EncodeLossy</c> does it wherever Core is deployed. Found by
+    /// name because this assembly cannot reference Core (Core references it).
+    /// </summary>
+    private static readonly Lazy<Func<PixelImage, ImageFormat, int, byte[]>?> LossyEncoder = new(() =>
+        Type.GetType("ByteFormer.Codecs.SkiaEncoder, ByteFormer.Core")?.GetMethod("EncodeLossy")
+            ?.CreateDelegate<Func<PixelImage, ImageFormat, int, byte[]>>());
 }

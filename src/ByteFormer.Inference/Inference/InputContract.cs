@@ -7,7 +7,7 @@ namespace ByteFormer.Inference;
 /// <summary>
 /// What a model's inputs must be, read from its model file: the encodings it was trained on, the byte transforms
 /// its files go through (a permutation by its key's fingerprint only), and how many bytes it reads. A predictor made
-/// with <see cref="LoadedModel.CreatePredictor"/> applies all of it; a service or an ONNX backend reads the same.
+/// with <c>LoadedModel.CreatePredictor</c> applies all of it; a service or an ONNX backend reads the same.
 /// </summary>
 /// <param name="ModelName">The model's name in messages (its file's path).</param>
 /// <param name="Encodings">The encodings of its training files (empty when not recorded, e.g. an imported model).</param>
@@ -18,12 +18,12 @@ namespace ByteFormer.Inference;
 public sealed record InputContract(string ModelName, TrainedEncodings Encodings, string TransformSpec, long ByteBudget, int MinimumBytes,
     (int Width, int Height)? ImageSize = null)
 {
-    /// <summary>The contract recorded in <paramref name="loaded"/>'s metadata.</summary>
+    /// <summary>The contract recorded in a model's metadata (a model file's, or an ONNX export's <c>metadata_props</c>,
+    /// which use the same <see cref="ModelMetadata"/> keys), for a network of that budget and shortest input.</summary>
     /// <exception cref="ByteFormerException">The recorded encodings or transforms are not readable by this version.</exception>
-    public static InputContract Of(LoadedModel loaded, string modelName) => new(modelName,
-        TrainedEncodings.Parse(loaded.Metadata.GetValueOrDefault(ModelMetadata.Encoding)),
-        loaded.Metadata.GetValueOrDefault(ModelMetadata.ByteTransforms) ?? "",
-        loaded.Model.ByteBudget, loaded.Model.MinimumBytes, ImageSizeOf(loaded.Metadata));
+    public static InputContract FromMetadata(string modelName, IReadOnlyDictionary<string, string> metadata, long byteBudget, int minimumBytes) =>
+        new(modelName, TrainedEncodings.Parse(metadata.GetValueOrDefault(ModelMetadata.Encoding)),
+            metadata.GetValueOrDefault(ModelMetadata.ByteTransforms) ?? "", byteBudget, minimumBytes, ImageSizeOf(metadata));
 
     /// <summary>The recorded image size; model files written before it was recorded name Fashion-MNIST in their data (28×28).</summary>
     private static (int, int)? ImageSizeOf(IReadOnlyDictionary<string, string> metadata)
