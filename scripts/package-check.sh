@@ -113,7 +113,24 @@ for run in "dotnet $app/bin/Release/net10.0/app.dll" "$app/publish/app"; do
 done
 
 # --- ONNX-only consumer (ByteFormer.Inference) ----------------------------------------------------------------
-# To come: a console app on the ONNX-only inference package from $feed that classifies a bundled sample with no
-# TorchSharp in its obj/project.assets.json.
+# The bundled model exported to ONNX by the installed tool, then the README's ONNX example in a fresh app that
+# references the inference package alone: it must run, and restore no TorchSharp.
+onnx_app="$work/onnx-app"
+mkdir -p "$onnx_app"
+step "byteformer export default --format onnx (the installed tool)" "$tools/byteformer" export default --format onnx --out "$work/tiff.onnx"
+awk '/^### Export to ONNX/ { section = 1 } section && /^```csharp/ { code = 1; next } code && /^```/ { exit } code' \
+  README.md | sed "s|\"tiff.onnx\"|\"$work/tiff.onnx\"|" >"$work/OnnxProgram.cs"
+grep -q 'OnnxPredictor.Open' "$work/OnnxProgram.cs" || fail "no C# example under \"Export to ONNX\" in README.md"
+cd "$onnx_app"
+step "dotnet new console (ONNX app)" dotnet new console --name onnxapp --output .
+cp "$work/OnnxProgram.cs" Program.cs
+cp "$app/nuget.config" nuget.config
+step "dotnet add package ByteFormer.Inference" dotnet add package ByteFormer.Inference --version "$version"
+step "dotnet publish -r linux-x64 (the ONNX app)" dotnet publish -c Release -r linux-x64 --self-contained false -o "$onnx_app/publish"
+cd "$root"
+if grep -qi torchsharp "$onnx_app/obj/project.assets.json"; then fail "the ONNX-only app restored TorchSharp"; fi
+out=$("$onnx_app/publish/onnxapp" 2>&1) || { echo "$out" >&2; fail "the ONNX example"; }
+echo "package-check: ONNX-only example: $out (publish folder $(du -sh "$onnx_app/publish" | cut -f1), no TorchSharp)"
+[[ $out == bag\ * ]] || fail "the ONNX example did not call samples/images/tiff/bag.tiff 'bag'"
 
 echo "package-check: passed (packages $version in a local feed: tool installed and run, library example built, published and run)"
