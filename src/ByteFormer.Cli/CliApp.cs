@@ -22,6 +22,8 @@ public static class CliApp
         KeyCommands.Permute(io),
         DamageCommand.Create(io),
         ExportCommand.Create(io),
+        ServeCommand.Create(io),
+        LoadTestCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on
