@@ -6,9 +6,10 @@
 #   sox                    resampling, gain, tempo and pitch of the synthesized clips
 #   lame                   the MP3 encoder (audio encoding mp3)
 #   imagemagick netpbm libjpeg-turbo-progs webp   image writers training never uses (scripts/foreign-writers.sh)
+#   chromium               the headless browser the serve page's test drives (/usr/bin/chromium; Playwright downloads none)
 set -euo pipefail
 packages=(dataset-fashion-mnist fonts-dejavu-core espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k
-  festvox-us-slt-hts sox lame imagemagick netpbm libjpeg-turbo-progs webp)
+  festvox-us-slt-hts sox lame imagemagick netpbm libjpeg-turbo-progs webp chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

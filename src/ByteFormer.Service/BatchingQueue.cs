@@ -56,6 +56,9 @@ internal sealed class BatchingQueue : IDisposable
         started.Wait();                                                     // ready means the thread has its threads set
     }
 
+    /// <summary>Open unless a test holds the batching thread, to fill the queue or to make a batch deterministically.</summary>
+    internal ManualResetEventSlim Gate { get; } = new(initialState: true);
+
     /// <summary>Files waiting (not yet taken into a forward pass).</summary>
     public int Depth => Volatile.Read(ref waiting);
 
@@ -139,6 +142,7 @@ internal sealed class BatchingQueue : IDisposable
         {
             return false;
         }
+        Gate.Wait();                                                        // a held file still counts as waiting
         Interlocked.Decrement(ref waiting);
         if (file.Abandoned) file.Answer.TrySetCanceled();
         else batch.Add(file);
@@ -170,6 +174,7 @@ internal sealed class BatchingQueue : IDisposable
     {
         running = false;
         files.CompleteAdding();
+        Gate.Set();
         thread.Join();
     }
 }

@@ -18,7 +18,7 @@ namespace ByteFormer.Service;
 /// </summary>
 public sealed class ClassifierService : IAsyncDisposable
 {
-    /// <summary>Files of one request when the client asks for no top_k.</summary>
+    /// <summary>Classes per file when a request gives no top_k.</summary>
     public const int DefaultTopK = 5;
 
     private readonly WebApplication app;
@@ -91,7 +91,10 @@ public sealed class ClassifierService : IAsyncDisposable
         // caller's working folder changes the service.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
-        if (logWarnings) builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        if (logWarnings)
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                // A failed start (port in use) is reported by StartAsync as one line; the host's own report is a stack trace.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -331,6 +334,11 @@ public sealed class ClassifierService : IAsyncDisposable
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } p ? p : $"status {status}";
+
+    /// <summary>The routes mapped, as "METHOD pattern" (for the test that holds the OpenAPI document to them).</summary>
+    internal IReadOnlyList<string> Routes => app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText}"))
+        .ToList();
 
     /// <summary>Runs until the process is asked to stop (Ctrl+C, SIGTERM) or <paramref name="cancel"/> fires.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancel = default) => app.WaitForShutdownAsync(cancel);

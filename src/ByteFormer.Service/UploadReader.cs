@@ -119,7 +119,7 @@ internal static class UploadReader
                 total += n;
                 if (countedBefore + total > uploadLimit) throw TooLarge(null, uploadLimit);
             }
-            if (total == 0 && !allowEmpty) throw new ApiError(StatusCodes.Status400BadRequest, "empty body: send the file's bytes");
+            if (total == 0 && !allowEmpty) throw new ApiError(StatusCodes.Status400BadRequest, "empty body (0 bytes): send the file's bytes");
             if (total == 0) return new UploadedFile(name, null, 0, "empty file (0 bytes)");
             return new UploadedFile(name, buffer.AsSpan(0, kept).ToArray(), total, null);
         }

@@ -92,10 +92,10 @@ async function classify(file) {
   item.dataset.file = file.name;
   item.dataset.state = "pending";
   const head = el("div", "head");
-  head.append(el("span", "name", file.name), el("span", "size", bytes(file.size)));
+  const model = modelSelect.value;
+  head.append(el("span", "name", file.name), el("span", "size", bytes(file.size) + " · " + model));
   item.append(head, el("div", "label", "classifying…"));
   results.prepend(item);
-  const model = modelSelect.value;
   try {
     const url = "/v1/models/" + encodeURIComponent(model) + "/classify?top_k=" + TOP_K + "&filename=" + encodeURIComponent(file.name);
     const response = await fetch(url, { method: "POST", body: file, headers: headers({ "Content-Type": "application/octet-stream" }) });
