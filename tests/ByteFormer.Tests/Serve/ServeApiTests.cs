@@ -137,6 +137,13 @@ public class ServeApiTests(ServeFixture fx)
     }
 
     [Fact]
+    public void The_service_listens_on_loopback_unless_told()
+    {
+        Assert.Equal(System.Net.IPAddress.Loopback, new ByteFormer.Service.ServiceOptions().Host);
+        Assert.Equal("127.0.0.1", fx.Service.Address.Host);
+    }
+
+    [Fact]
     public async Task Health_and_readiness_answer_ok()
     {
         var health = await ServeFixture.JsonAsync(await fx.Http.GetAsync("healthz"), HttpStatusCode.OK);

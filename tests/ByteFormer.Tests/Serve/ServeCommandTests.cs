@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using ByteFormer.Tests.Cli;
 
 namespace ByteFormer.Tests.Serve;
@@ -16,6 +18,35 @@ public class ServeCommandTests
         var r = CliRunner.Run("serve", Repo.TiffModel, "--port", port.ToString());
         CliRunner.AssertCleanFailure(r, $"cannot listen on 127.0.0.1:{port}");
         Assert.Contains("--port", r.Err);
+    }
+
+    [Fact]
+    public async Task The_serve_verb_answers_until_it_is_stopped_and_then_exits_cleanly()
+    {
+        // The real program in its own process: start-up line, a request, SIGTERM, exit 0.
+        var program = Path.Combine(AppContext.BaseDirectory, "byteformer");
+        Assert.True(File.Exists(program), $"{program} is not beside the tests");
+        using var server = Process.Start(new ProcessStartInfo(program, ["serve", Repo.TiffModel, "--port", "0"])
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        })!;
+        try
+        {
+            var line = await server.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var address = Regex.Match(line ?? "", @"serving fashion-mnist-tiff on (http://127\.0\.0\.1:\d+/)");
+            Assert.True(address.Success, $"unexpected first line: {line}");
+            using var http = new HttpClient { BaseAddress = new Uri(address.Groups[1].Value) };
+            var answer = await http.PostAsync("v1/models/fashion-mnist-tiff/classify",
+                new ByteArrayContent(File.ReadAllBytes(Repo.Sample("images/tiff/trouser.tiff"))));
+            Assert.Contains("\"label\":\"trouser\"", await answer.Content.ReadAsStringAsync());
+            Process.Start("kill", ["-TERM", server.Id.ToString()])!.WaitForExit();
+            await server.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, server.ExitCode);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill();
+        }
     }
 
     [Fact]
