@@ -87,8 +87,9 @@ internal static class UploadReader
         {
             throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {e.Message}");
         }
-        catch (IOException e) when (!cancel.IsCancellationRequested)
+        catch (IOException e) when (e is not BadHttpRequestException && !cancel.IsCancellationRequested)
         {
+            // (Kestrel's own limits are BadHttpRequestExceptions, IOExceptions too: they keep their status, 413 or 408.)
             // MultipartReader's words for a body that ends before its closing boundary (or a client gone: then the
             // answer goes nowhere, which is harmless).
             throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {e.Message.Replace(", the content may have already been read by another component", "")}");
