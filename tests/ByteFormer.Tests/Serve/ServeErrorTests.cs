@@ -117,18 +117,6 @@ public class ServeErrorTests(ServeFixture fx)
     }
 
     [Fact]
-    public async Task A_body_that_stalls_is_a_408_within_the_request_timeout()
-    {
-        var answer = await RawHttp.SendAsync(Port,
-            $"POST {Classify} HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000",
-            [new byte[10], new byte[10]], pause: ServeFixture.Timeout * 4);
-        Assert.Equal(408, answer.Status);
-        Assert.Contains("did not arrive within 2 s", answer.Json!["error"]!.GetValue<string>());
-        Assert.Contains("Connection: close", answer.Head, StringComparison.OrdinalIgnoreCase);
-        Assert.InRange(answer.Elapsed, ServeFixture.Timeout * 0.9, ServeFixture.Timeout * 3);
-    }
-
-    [Fact]
     public async Task An_unknown_model_is_a_404_that_names_the_models_served()
     {
         var message = await ServeFixture.ErrorAsync(await fx.PostRawAsync("no-such-model", Tiff("bag")), HttpStatusCode.NotFound);
@@ -170,29 +158,6 @@ public class ServeErrorTests(ServeFixture fx)
     }
 
     [Fact]
-    public async Task A_file_not_answered_within_the_timeout_is_a_503_and_is_then_dropped_unrun()
-    {
-        var queue = fx.Tiff.Queue;
-        var before = Batches();
-        queue.Gate.Reset();
-        HttpResponseMessage late;
-        try
-        {
-            late = await fx.PostRawAsync("fashion-mnist-tiff", Tiff("bag"));
-        }
-        finally
-        {
-            queue.Gate.Set();
-        }
-        var message = await ServeFixture.ErrorAsync(late, HttpStatusCode.ServiceUnavailable);
-        Assert.Contains("no answer within 2 s", message);
-        Assert.NotNull(late.Headers.RetryAfter);
-        await WaitUntil(() => queue.Depth == 0);
-        Assert.Equal(before, Batches());                                       // the abandoned file never ran
-        Assert.Equal(HttpStatusCode.OK, (await fx.PostRawAsync("fashion-mnist-tiff", Tiff("bag"))).StatusCode);
-    }
-
-    [Fact]
     public async Task Files_of_concurrent_requests_share_one_forward_pass_and_get_the_answers_they_get_alone()
     {
         var names = new[] { "bag", "coat", "dress", "sandal", "shirt", "sneaker", "trouser", "pullover" };
@@ -223,17 +188,7 @@ public class ServeErrorTests(ServeFixture fx)
         }
     }
 
-    private (long Count, long Sum) Batches()
-    {
-        var text = fx.Service.Metrics.ToPrometheusText(fx.Service.Models, null);
-        long Read(string name) => Regex.Match(text, $@"byteformer_batch_size_{name}\{{model=""fashion-mnist-tiff""\}} (\d+)") is { Success: true } m
-            ? long.Parse(m.Groups[1].Value) : 0;
-        return (Read("count"), Read("sum"));
-    }
+    private (long Count, long Sum) Batches() => ServeFixture.Batches(fx.Service, "fashion-mnist-tiff");
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(25);
-        Assert.True(condition(), "timed out waiting for the queue");
-    }
+    private static Task WaitUntil(Func<bool> condition) => ServeFixture.WaitUntil(condition);
 }

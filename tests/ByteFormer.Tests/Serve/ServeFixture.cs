@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ByteFormer.Service;
 
 namespace ByteFormer.Tests.Serve;
@@ -21,12 +22,12 @@ public static class Repo
 
 /// <summary>
 /// One real service (Kestrel on a free loopback port) with the bundled image and keyword models, shared by the serve
-/// tests: small limits and a 2 s request timeout so that the error paths are quick to reach.
+/// tests: small limits so that the error paths are quick to reach, and the default request timeout (30 s), which a busy
+/// CI machine needs for the largest input (ServeTimeoutTests has a service of its own with a short one).
 /// </summary>
 public sealed class ServeFixture : IAsyncLifetime
 {
     public const long UploadLimit = 300_000;
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     public const int Queue = 32;
 
     public ClassifierService Service { get; private set; } = null!;
@@ -34,7 +35,7 @@ public sealed class ServeFixture : IAsyncLifetime
 
     public ServiceOptions Options { get; } = new()
     {
-        Port = 0, MaxUploadBytes = UploadLimit, RequestTimeout = Timeout, QueueCapacity = Queue, MaxBatch = 16,
+        Port = 0, MaxUploadBytes = UploadLimit, QueueCapacity = Queue, MaxBatch = 16,
         MaxDelay = TimeSpan.FromMilliseconds(2), Threads = 1,
     };
 
@@ -66,6 +67,21 @@ public sealed class ServeFixture : IAsyncLifetime
         Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
         Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString());
         return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>Forward passes of <paramref name="model"/> so far, and the files in them, from the metrics.</summary>
+    public static (long Count, long Sum) Batches(ClassifierService service, string model)
+    {
+        var text = service.Metrics.ToPrometheusText(service.Models, null);
+        long Read(string name) => Regex.Match(text, $@"byteformer_batch_size_{name}\{{model=""{model}""\}} (\d+)") is { Success: true } m
+            ? long.Parse(m.Groups[1].Value) : 0;
+        return (Read("count"), Read("sum"));
+    }
+
+    public static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 400 && !condition(); i++) await Task.Delay(25);
+        Assert.True(condition(), "timed out waiting for the queue");
     }
 
     /// <summary>The JSON error of a refused request: its status in the body too, and a message.</summary>

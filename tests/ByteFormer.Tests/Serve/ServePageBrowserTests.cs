@@ -23,6 +23,7 @@ public class ServePageBrowserTests(ServeFixture fx)
         using var dir = new Cli.TempDir();
         File.WriteAllBytes(dir.File("empty.tiff"), []);
 
+        SetDefaultExpectTimeout(30_000);                       // a busy CI machine: waiting is cheap, a flaky failure is not
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
