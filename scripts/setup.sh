@@ -7,9 +7,10 @@
 #   lame                   the MP3 encoder (audio encoding mp3)
 #   imagemagick netpbm libjpeg-turbo-progs webp   image writers training never uses (scripts/foreign-writers.sh)
 #   openmpi-bin libopenmpi3   mpirun and libmpi.so.40, for `mpirun -np N byteformer train` (docs/distributed.md) and its tests
+#   chromium               the headless browser the serve page's test drives (/usr/bin/chromium; Playwright downloads none)
 set -euo pipefail
 packages=(dataset-fashion-mnist fonts-dejavu-core espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k
-  festvox-us-slt-hts sox lame imagemagick netpbm libjpeg-turbo-progs webp openmpi-bin libopenmpi3)
+  festvox-us-slt-hts sox lame imagemagick netpbm libjpeg-turbo-progs webp openmpi-bin libopenmpi3 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,6 +23,8 @@ public static class CliApp
         DamageCommand.Create(io),
         ExportCommand.Create(io),
         DistributedCheck.Create(io),
+        ServeCommand.Create(io),
+        LoadTestCommand.Create(io),
     };
 
     /// <summary>Runs the command line and returns the exit code. Errors are one line on
