@@ -89,13 +89,17 @@ public abstract class FileFuzzTarget : FuzzTarget, IDisposable
     /// <summary>Loads the file at <paramref name="path"/> the way the application does.</summary>
     protected abstract void LoadFile(string path);
 
+    /// <summary>The file's bytes for <paramref name="input"/>; the input itself unless a target wraps it (a pickle in a zip).</summary>
+    protected virtual byte[]? Prepare(ReadOnlySpan<byte> input) => null;
+
     /// <inheritdoc />
     protected sealed override void Load(ReadOnlySpan<byte> input)
     {
         scratch ??= new FileStream(ScratchPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        ReadOnlySpan<byte> bytes = Prepare(input) is { } prepared ? prepared : input;
         scratch.Position = 0;
-        scratch.Write(input);
-        scratch.SetLength(input.Length);
+        scratch.Write(bytes);
+        scratch.SetLength(bytes.Length);
         scratch.Flush();
         LoadFile(ScratchPath);
     }

@@ -75,6 +75,8 @@ static int Mutate(string name, Dictionary<string, string> options)
     var known = new[] { "execs", "seconds", "seed", "timeout-s", "corpus", "findings" };
     if (options.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown) throw new ArgumentException($"unknown option --{unknown}");
     var root = options.GetValueOrDefault("corpus") ?? Corpus.DefaultRoot();
+    // One thread for libtorch: the inputs are tiny, and a fuzzer should take one core, not all of them.
+    TorchSharp.torch.set_num_threads(1);
     var names = name == "all" ? Targets.Names : [name];
     var failed = false;
     foreach (var targetName in names)

@@ -98,7 +98,6 @@ public sealed class TorchPickleTarget : FileFuzzTarget
         "J\xff\xff\xff\xff", "J\xff\xff\xff\x7f", "\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f", "\x8a\x09", "h\0", "q\0", "r\xff\xff\xff\xff",
         "j\xff\xff\xff\x7f", "X\xff\xff\xff\x7f", "\x80\x02", "\x95\xff\xff\xff\xff\xff\xff\xff\xff");
 
-    private string? zipPath;
 
     /// <summary>The zip for <paramref name="pickle"/>, as the target loads it.</summary>
     public static byte[] Pack(ReadOnlySpan<byte> pickle)
@@ -119,12 +118,10 @@ public sealed class TorchPickleTarget : FileFuzzTarget
     }
 
     /// <inheritdoc />
-    protected override void LoadFile(string path)
-    {
-        zipPath ??= path + ".zip";
-        File.WriteAllBytes(zipPath, Pack(File.ReadAllBytes(path)));
-        TorchCheckpoint.Read(zipPath).Dispose();
-    }
+    protected override byte[] Prepare(ReadOnlySpan<byte> input) => Pack(input);
+
+    /// <inheritdoc />
+    protected override void LoadFile(string path) => TorchCheckpoint.Read(path).Dispose();
 }
 
 /// <summary>A model file: safetensors whose metadata holds the configuration, labels, encodings and byte transforms.</summary>

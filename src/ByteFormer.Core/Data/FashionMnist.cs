@@ -57,6 +57,7 @@ public static class FashionMnist
     {
         int count = images.Dims[0], h = images.Dims[1], w = images.Dims[2];
         if (labels.Dims[0] != count) throw new ByteFormerException($"{source}: {count} images but {labels.Dims[0]} labels");
+        if (count > 0 && (h == 0 || w == 0)) throw new ByteFormerException($"{source}: {count} images of {w}×{h} pixels (an empty image)");
         var n = Math.Min(count, limit ?? count);
         var list = new PixelImage[n];
         for (var i = 0; i < n; i++) list[i] = new PixelImage(w, h, 1, images.Data.AsSpan(i * h * w, h * w).ToArray());
@@ -85,6 +86,7 @@ public static class FashionMnist
             throw new ByteFormerException($"{source} is not an IDX file of {expectedDims} dimensions");
         var dims = new int[expectedDims];
         for (var i = 0; i < expectedDims; i++) dims[i] = BinaryPrimitives.ReadInt32BigEndian(data[(4 + 4 * i)..]);
+        if (dims.Any(d => d < 0)) throw new ByteFormerException($"{source}: IDX dimensions [{string.Join(", ", dims)}] include a negative size");
         var offset = 4 + 4 * expectedDims;
         var size = dims.Aggregate(1L, (a, b) => a * b);
         if (data.Length - offset != size) throw new ByteFormerException($"{source}: {data.Length - offset} bytes of data, dimensions need {size}");
