@@ -39,16 +39,19 @@ for t in "${targets[@]}"; do
     afl)
       # afl++ drives the same target through SharpFuzz; ByteFormer.Core.dll is instrumented in a copy of the build.
       command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install afl++" >&2; exit 2; }
+      export PATH="$PATH:$HOME/.dotnet/tools"
       command -v sharpfuzz >/dev/null || { echo "sharpfuzz not found: dotnet tool install --global SharpFuzz.CommandLine" >&2; exit 2; }
       inst=fuzz/runs/afl-build
+      log="fuzz/runs/afl-$t.log"
       rm -rf "$inst" && cp -r "$out" "$inst"
       sharpfuzz "$inst/ByteFormer.Core.dll" >/dev/null
-      AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 timeout "${SECONDS_CAP:-3600}" nice -n "$NICE" \
+      # No core_pattern or CPU governor to set in a container; dotnet is not an afl-instrumented binary itself.
+      AFL_AUTORESUME=1 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 timeout "${SECONDS_CAP:-3600}" nice -n "$NICE" \
         afl-fuzz -i "fuzz/corpus/$t" -o "fuzz/runs/afl-$t" -t $((TIMEOUT_S * 1000)) -m none -- \
-        dotnet "$inst/ByteFormer.Fuzz.dll" afl "$t" || true
+        dotnet "$inst/ByteFormer.Fuzz.dll" afl "$t" >"$log" 2>&1 || true
       stats="fuzz/runs/afl-$t/default/fuzzer_stats"
       if [ -f "$stats" ]; then
-        awk -v t="$t" '/^(execs_done|run_time|execs_per_sec|saved_crashes|saved_hangs) /{v[$1]=$3} END {printf "%s: afl++ %s execs in %s s (%s/s), %s crashes, %s hangs\n", t, v["execs_done"], v["run_time"], v["execs_per_sec"], v["saved_crashes"], v["saved_hangs"]}' "$stats"
+        awk -v t="$t" '/^(execs_done|run_time|execs_per_sec|saved_crashes|saved_hangs|corpus_count|edges_found) /{v[$1]=$3} END {printf "%s: afl++ %s execs in %s s (%s/s), corpus %s, %s edges, %s crashes, %s hangs\n", t, v["execs_done"], v["run_time"], v["execs_per_sec"], v["corpus_count"], v["edges_found"], v["saved_crashes"], v["saved_hangs"]}' "$stats"
         [ "$(awk '/^saved_crashes /{print $3}' "$stats")" = 0 ] || status=1
       fi
       ;;

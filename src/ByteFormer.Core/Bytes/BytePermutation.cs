@@ -162,10 +162,15 @@ public sealed class BytePermutation : IByteTransform
                 throw new ByteFormerException($"{path}: corrupt key file (its fingerprint does not match its table)");
             return permutation;
         }
-        // JsonObject reads its members lazily: a repeated name shows only here, as an ArgumentException.
+        // JsonObject reads its members lazily: a repeated name (ArgumentException) or a name with a lone UTF-16
+        // surrogate escape (InvalidOperationException) shows only here.
         catch (ArgumentException)
         {
             throw new ByteFormerException($"{path}: corrupt key file (a name appears twice)");
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ByteFormerException($"{path}: corrupt key file (a name is not valid text)");
         }
     }
 }

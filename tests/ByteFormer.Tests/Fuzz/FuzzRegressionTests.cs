@@ -50,6 +50,21 @@ public class FuzzRegressionTests
         Assert.Contains("fingerprint", Refused<ByteFormerException>(() => BytePermutation.Load(dir.File("k.json"))).Message);
     }
 
+    [Fact]
+    public void A_key_file_with_a_lone_surrogate_in_a_name_is_refused()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("k.json"), "{\"format\":\"x\",\"\\ud800\":1}");  // was InvalidOperationException
+        Refused<ByteFormerException>(() => BytePermutation.Load(dir.File("k.json")));
+    }
+
+    [Fact]
+    public void JSON_configuration_with_a_lone_surrogate_in_a_name_is_refused()
+    {
+        const string json = """{"corenet_options": {"\ud800": 1}}""";
+        Refused<ConfigurationException>(() => CorenetConfig.FromJson(json, "c.json"));
+    }
+
     // CoreNet configurations.
 
     [Theory]
