@@ -49,8 +49,15 @@ public static class FashionMnist
                 $"Fashion-MNIST not found at {root}: install Debian's dataset-fashion-mnist package (scripts/setup.sh does it)");
         var images = ReadIdx(Path.Combine(root, $"{prefix}-images-idx3-ubyte.gz"), 3);
         var labels = ReadIdx(Path.Combine(root, $"{prefix}-labels-idx1-ubyte.gz"), 1);
+        return FromIdx(images, labels, $"Fashion-MNIST {split}", limit);
+    }
+
+    /// <summary>The labelled images of parsed image and label IDX files (<see cref="ParseIdx"/>).</summary>
+    internal static LabeledImages FromIdx((int[] Dims, byte[] Data) images, (int[] Dims, byte[] Data) labels, string source, int? limit)
+    {
         int count = images.Dims[0], h = images.Dims[1], w = images.Dims[2];
-        if (labels.Dims[0] != count) throw new ByteFormerException($"Fashion-MNIST {split}: {count} images but {labels.Dims[0]} labels");
+        if (labels.Dims[0] != count) throw new ByteFormerException($"{source}: {count} images but {labels.Dims[0]} labels");
+        if (count > 0 && (h == 0 || w == 0)) throw new ByteFormerException($"{source}: {count} images of {w}×{h} pixels (an empty image)");
         var n = Math.Min(count, limit ?? count);
         var list = new PixelImage[n];
         for (var i = 0; i < n; i++) list[i] = new PixelImage(w, h, 1, images.Data.AsSpan(i * h * w, h * w).ToArray());
@@ -69,13 +76,20 @@ public static class FashionMnist
         using var input = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
         using var buffer = new MemoryStream();
         input.CopyTo(buffer);
-        var data = buffer.ToArray();
+        return ParseIdx(buffer.ToArray(), expectedDims, path);
+    }
+
+    /// <summary>The dimensions and data of a decompressed IDX file of <paramref name="expectedDims"/> dimensions of bytes.</summary>
+    internal static (int[] Dims, byte[] Data) ParseIdx(ReadOnlySpan<byte> data, int expectedDims, string source)
+    {
         if (data.Length < 4 + 4 * expectedDims || data[2] != 0x08 || data[3] != expectedDims)
-            throw new ByteFormerException($"{path} is not an IDX file of {expectedDims} dimensions");
-        var dims = Enumerable.Range(0, expectedDims).Select(i => BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 + 4 * i))).ToArray();
+            throw new ByteFormerException($"{source} is not an IDX file of {expectedDims} dimensions");
+        var dims = new int[expectedDims];
+        for (var i = 0; i < expectedDims; i++) dims[i] = BinaryPrimitives.ReadInt32BigEndian(data[(4 + 4 * i)..]);
+        if (dims.Any(d => d < 0)) throw new ByteFormerException($"{source}: IDX dimensions [{string.Join(", ", dims)}] include a negative size");
         var offset = 4 + 4 * expectedDims;
         var size = dims.Aggregate(1L, (a, b) => a * b);
-        if (data.Length - offset != size) throw new ByteFormerException($"{path}: {data.Length - offset} bytes of data, dimensions need {size}");
-        return (dims, data[offset..]);
+        if (data.Length - offset != size) throw new ByteFormerException($"{source}: {data.Length - offset} bytes of data, dimensions need {size}");
+        return (dims, data[offset..].ToArray());
     }
 }

@@ -80,8 +80,9 @@ public static class ModelFile
                 throw new CheckpointException(
                     $"{path} is a safetensors file but not a ByteFormer model file (no configuration inside); to use CoreNet weights, run 'byteformer import' first");
             if (format != FormatValue)
-                throw new CheckpointException($"{path} is a model file of format '{format}'; this version reads '{FormatValue}'");
+                throw new CheckpointException($"{path} is a model file of format '{Printable.Of(format)}'; this version reads '{FormatValue}'");
             var architecture = metadata.GetValueOrDefault(ArchitectureKey, ModelArchitecture.ByteFormer);
+            ModelArchitecture.CheckFits(architecture, configJson, weights.Items.Sum(kv => (double)kv.Value.numel()), path);
             var model = ModelArchitecture.Build(architecture, configJson, path);
             IReadOnlyList<string> labels;
             try

@@ -26,10 +26,22 @@ public static class CorenetConfig
 
     private static readonly string[] CorenetModes = ["tiny", "small", "base", "huge"];
 
+    /// <summary>CoreNet's configurations are a few kilobytes; a file far larger is not one.</summary>
+    private const long MaxFileBytes = 1 << 20;
+
+    /// <summary>How deep YAML or JSON may nest (CoreNet's YAMLs nest about five deep); deeper would exhaust the stack.</summary>
+    private const int MaxDepth = 64;
+
+    /// <summary>How many YAML nodes may be visited, counting each use of an alias again (a billion-laughs file expands past any limit).</summary>
+    private const int MaxNodes = 100_000;
+
     /// <summary>Reads <paramref name="path"/> (YAML or JSON, by content).</summary>
     public static ByteFormerConfig Load(string path)
     {
         if (!File.Exists(path)) throw new ConfigurationException($"{path}: no such file");
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new ConfigurationException($"{path} is not a CoreNet configuration ({length:N0} bytes; they are a few kilobytes)");
         var text = File.ReadAllText(path);
         if (string.IsNullOrWhiteSpace(text)) throw new ConfigurationException($"{path} is empty");
         return text.TrimStart().StartsWith('{') ? FromJson(text, path) : FromYaml(text, path);
@@ -38,21 +50,24 @@ public static class CorenetConfig
     /// <summary>A JSON object with <c>corenet_options</c> and optionally <c>byteformer_get_configuration</c>.</summary>
     public static ByteFormerConfig FromJson(string json, string source)
     {
-        JsonObject root;
+        Dictionary<string, object?> flat;
+        Dictionary<string, object?>? sizes;
         try
         {
-            root = JsonNode.Parse(json)?.AsObject() ?? throw new ConfigurationException($"{source} is empty");
+            var root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth })?.AsObject()
+                       ?? throw new ConfigurationException($"{source} is empty");
+            var options = root["corenet_options"] as JsonObject
+                          ?? throw new ConfigurationException($"{source} has no 'corenet_options' object");
+            flat = options.ToDictionary(kv => kv.Key, kv => FromJsonNode(kv.Value));
+            sizes = root["byteformer_get_configuration"] is JsonObject s
+                ? s.ToDictionary(kv => kv.Key, kv => FromJsonNode(kv.Value))
+                : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        // JsonObject reads its members lazily: a repeated name (ArgumentException) shows only when they are read.
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
-            throw new ConfigurationException($"{source} is not valid JSON: {e.Message.Split('\n')[0]}");
+            throw new ConfigurationException($"{source} is not valid JSON (or repeats a name): {e.Message.Split('\n')[0]}");
         }
-        var options = root["corenet_options"] as JsonObject
-                      ?? throw new ConfigurationException($"{source} has no 'corenet_options' object");
-        var flat = options.ToDictionary(kv => kv.Key, kv => FromJsonNode(kv.Value));
-        Dictionary<string, object?>? sizes = root["byteformer_get_configuration"] is JsonObject s
-            ? s.ToDictionary(kv => kv.Key, kv => FromJsonNode(kv.Value))
-            : null;
         return FromOptions(flat, sizes, source);
     }
 
@@ -62,16 +77,19 @@ public static class CorenetConfig
         var yamlStream = new YamlStream();
         try
         {
+            CheckNesting(yaml, source);
             yamlStream.Load(new StringReader(yaml));
         }
-        catch (YamlException e)
+        // YamlDotNet's scanner and loader also throw InvalidOperationException and ArgumentException on some malformed input.
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            throw new ConfigurationException($"{source} is not valid YAML: {e.Message}");
+            throw new ConfigurationException($"{source} is not valid YAML: {OneLine(e.Message)}");
         }
         if (yamlStream.Documents.Count == 0 || yamlStream.Documents[0].RootNode is not YamlMappingNode rootNode)
             throw new ConfigurationException($"{source} is not a CoreNet YAML (no top-level mapping)");
         var flat = new Dictionary<string, object?>();
-        Flatten(rootNode, "", flat);
+        var budget = new NodeBudget(source);
+        Flatten(rootNode, "", flat, budget, 0);
         return FromOptions(flat, null, source);
     }
 
@@ -85,7 +103,7 @@ public static class CorenetConfig
             throw new ConfigurationException($"{source} has no {Prefix}* options; is it a ByteFormer config?");
         var unknown = byteformer.Keys.FirstOrDefault(k => !KnownOptions.Contains(k));
         if (unknown is not null)
-            throw new ConfigurationException($"{source}: unknown option '{Prefix}{unknown}'");
+            throw new ConfigurationException($"{source}: unknown option '{Printable.Of(Prefix + unknown)}'");
 
         var mode = Str(byteformer, "mode", source) ?? "tiny";
         var cfg = new ByteFormerConfig();                                           // CoreNet's defaults
@@ -115,7 +133,7 @@ public static class CorenetConfig
         }
         else
             throw new ConfigurationException(
-                $"{source}: unknown ByteFormer mode '{mode}' (CoreNet knows {string.Join(", ", CorenetModes)}; other sizes need 'byteformer_get_configuration')");
+                $"{source}: unknown ByteFormer mode '{Printable.Of(mode)}' (CoreNet knows {string.Join(", ", CorenetModes)}; other sizes need 'byteformer_get_configuration')");
 
         cfg = cfg with
         {
@@ -147,28 +165,68 @@ public static class CorenetConfig
         }
     }
 
-    private static void Flatten(YamlNode node, string prefix, Dictionary<string, object?> into)
+    /// <summary>Walks the parser's events (iteratively) before the representation model, which recurses, is built:
+    /// too deep a nesting is refused here rather than overflowing the stack there.</summary>
+    private static void CheckNesting(string yaml, string source)
     {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            if (parser.Current is YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart))
+            {
+                if (++depth > MaxDepth) throw new ConfigurationException($"{source}: YAML nested more than {MaxDepth} deep; not a CoreNet configuration");
+            }
+            else if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd)
+                depth--;
+        }
+    }
+
+    /// <summary>Counts the nodes a walk visits, aliases included, so neither a cycle nor an exponential expansion can run away.</summary>
+    private sealed class NodeBudget(string source)
+    {
+        private int visited;
+
+        public string Source => source;
+
+        public void Visit(int depth)
+        {
+            if (++visited > MaxNodes || depth > MaxDepth)
+                throw new ConfigurationException($"{source}: its YAML aliases expand past {MaxNodes:N0} nodes or {MaxDepth} levels; not a CoreNet configuration");
+        }
+    }
+
+    private static void Flatten(YamlNode node, string prefix, Dictionary<string, object?> into, NodeBudget budget, int depth)
+    {
+        budget.Visit(depth);
         if (node is YamlMappingNode map)
         {
             foreach (var (key, value) in map.Children)
-                Flatten(value, prefix + ((YamlScalarNode)key).Value + (value is YamlMappingNode ? "." : ""), into);
+            {
+                if (key is not YamlScalarNode { Value: var name })
+                    throw new ConfigurationException($"{budget.Source}: option '{prefix}…' has a key that is not a plain name");
+                Flatten(value, prefix + name + (value is YamlMappingNode ? "." : ""), into, budget, depth + 1);
+            }
             return;
         }
-        into[prefix] = FromYamlNode(node);
+        into[prefix] = FromYamlNode(node, budget, depth);
     }
 
-    private static object? FromYamlNode(YamlNode node) => node switch
+    private static object? FromYamlNode(YamlNode node, NodeBudget budget, int depth)
     {
-        YamlSequenceNode seq => seq.Children.Select(FromYamlNode).ToList(),
-        YamlScalarNode { Value: null or "null" or "~" or "" } => null,
-        YamlScalarNode s when s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted => s.Value,
-        YamlScalarNode s when bool.TryParse(s.Value, out var b) => b,
-        YamlScalarNode s when long.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
-        YamlScalarNode s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-        YamlScalarNode s => s.Value,
-        _ => null,
-    };
+        budget.Visit(depth);
+        return node switch
+        {
+            YamlSequenceNode seq => seq.Children.Select(child => FromYamlNode(child, budget, depth + 1)).ToList(),
+            YamlScalarNode { Value: null or "null" or "~" or "" } => null,
+            YamlScalarNode s when s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted => s.Value,
+            YamlScalarNode s when bool.TryParse(s.Value, out var b) => b,
+            YamlScalarNode s when long.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
+            YamlScalarNode s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+            YamlScalarNode s => s.Value,
+            _ => null,
+        };
+    }
 
     private static object? FromJsonNode(JsonNode? node) => node switch
     {
@@ -181,17 +239,19 @@ public static class CorenetConfig
         _ => node.ToJsonString(),
     };
 
+    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     private static ConfigurationException Missing(string source, string key) =>
         new($"{source}: byteformer_get_configuration lacks '{key}'");
 
     private static ConfigurationException Wrong(string source, string key, string expected, object? value) =>
-        new($"{source}: option '{key}' should be {expected}, got '{value}'");
+        new($"{source}: option '{Printable.Of(key)}' should be {expected}, got '{Printable.Of(value is IEnumerable<object?> list ? $"[{string.Join(", ", list)}]" : value?.ToString())}'");
 
     private static string? Str(IReadOnlyDictionary<string, object?> d, string key, string source) =>
         d.TryGetValue(key, out var v) && v is not null ? v as string ?? throw Wrong(source, key, "a string", v) : null;
 
     private static int? Int(IReadOnlyDictionary<string, object?> d, string key, string source) =>
-        d.TryGetValue(key, out var v) && v is not null ? v is long l ? checked((int)l) : throw Wrong(source, key, "an integer", v) : null;
+        d.TryGetValue(key, out var v) && v is not null ? v is long l and >= int.MinValue and <= int.MaxValue ? (int)l : throw Wrong(source, key, "an integer", v) : null;
 
     private static double? Dbl(IReadOnlyDictionary<string, object?> d, string key, string source) =>
         d.TryGetValue(key, out var v) && v is not null ? v switch { long l => l, double x => x, _ => throw Wrong(source, key, "a number", v) } : null;
@@ -202,8 +262,8 @@ public static class CorenetConfig
     private static int[]? Ints(IReadOnlyDictionary<string, object?> d, string key, string source)
     {
         if (!d.TryGetValue(key, out var v) || v is null) return null;
-        if (v is long single) return [checked((int)single)];
-        if (v is List<object?> list && list.All(x => x is long)) return list.Select(x => checked((int)(long)x!)).ToArray();
+        if (v is long single and >= int.MinValue and <= int.MaxValue) return [(int)single];
+        if (v is List<object?> list && list.All(x => x is long and >= int.MinValue and <= int.MaxValue)) return list.Select(x => (int)(long)x!).ToArray();
         throw Wrong(source, key, "a list of integers", v);
     }
 

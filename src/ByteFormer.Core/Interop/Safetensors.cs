@@ -80,7 +80,7 @@ public static class Safetensors
                 foreach (var (key, value) in meta)
                     metadata[key] = value is JsonValue v && v.GetValueKind() == JsonValueKind.String
                         ? v.GetValue<string>()
-                        : throw Corrupt(sourceName, $"__metadata__ value '{key}' is not a string");
+                        : throw Corrupt(sourceName, $"__metadata__ value '{Printable.Of(key)}' is not a string");
                 continue;
             }
             entries.Add(ParseEntry(name, node, dataLength, sourceName));
@@ -109,17 +109,17 @@ public static class Safetensors
 
     private static Entry ParseEntry(string name, JsonNode? node, long dataLength, string source)
     {
-        if (node is not JsonObject entry) throw Corrupt(source, $"entry '{name}' is not an object");
+        if (node is not JsonObject entry) throw Corrupt(source, $"entry '{Printable.Of(name)}' is not an object");
         var dtype = entry["dtype"] is JsonValue d && d.GetValueKind() == JsonValueKind.String
-            ? d.GetValue<string>() : throw Corrupt(source, $"tensor '{name}' has no dtype");
-        var size = DtypeSize(dtype) ?? throw Corrupt(source, $"tensor '{name}' has an unknown dtype '{dtype}'");
-        var shape = Integers(entry["shape"]) ?? throw Corrupt(source, $"tensor '{name}' has no valid shape");
+            ? d.GetValue<string>() : throw Corrupt(source, $"tensor '{Printable.Of(name)}' has no dtype");
+        var size = DtypeSize(dtype) ?? throw Corrupt(source, $"tensor '{Printable.Of(name)}' has an unknown dtype '{Printable.Of(dtype)}'");
+        var shape = Integers(entry["shape"]) ?? throw Corrupt(source, $"tensor '{Printable.Of(name)}' has no valid shape");
         var offsets = Integers(entry["data_offsets"]);
         if (offsets is not { Length: 2 } || offsets[0] < 0 || offsets[1] < offsets[0])
-            throw Corrupt(source, $"tensor '{name}' has invalid data_offsets");
+            throw Corrupt(source, $"tensor '{Printable.Of(name)}' has invalid data_offsets");
         if (offsets[1] > dataLength)
-            throw Corrupt(source, $"tensor '{name}' ends at byte {offsets[1]} of a data section of {dataLength} bytes: it lies outside the file (truncated?)");
-        if (shape.Any(x => x < 0)) throw Corrupt(source, $"tensor '{name}' has a negative size in shape [{string.Join(", ", shape)}]");
+            throw Corrupt(source, $"tensor '{Printable.Of(name)}' ends at byte {offsets[1]} of a data section of {dataLength} bytes: it lies outside the file (truncated?)");
+        if (shape.Any(x => x < 0)) throw Corrupt(source, $"tensor '{Printable.Of(name)}' has a negative size in shape [{string.Join(", ", shape)}]");
         long bytes;
         try
         {
@@ -130,7 +130,7 @@ public static class Safetensors
             bytes = -1;
         }
         if (bytes != offsets[1] - offsets[0])
-            throw Corrupt(source, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}] of {dtype}");
+            throw Corrupt(source, $"tensor '{Printable.Of(name)}' has {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}] of {dtype}");
         return new Entry(name, dtype, shape, offsets[0], offsets[1]);
     }
 
@@ -142,7 +142,7 @@ public static class Safetensors
         foreach (var e in entries.OrderBy(e => e.Start).ThenBy(e => e.End))
         {
             if (e.Start < cursor)
-                throw Corrupt(source, $"tensors '{previous!.Name}' and '{e.Name}' overlap (bytes {e.Start}..{Math.Min(cursor, e.End)})");
+                throw Corrupt(source, $"tensors '{Printable.Of(previous!.Name)}' and '{Printable.Of(e.Name)}' overlap (bytes {e.Start}..{Math.Min(cursor, e.End)})");
             if (e.Start > cursor)
                 throw Corrupt(source, $"bytes {cursor}..{e.Start} of the data section belong to no tensor (holes are not allowed)");
             if (e.End > e.Start || previous is null) previous = e;
@@ -225,7 +225,7 @@ public static class Safetensors
         "F64" => FloatKind.F64,
         "F16" => FloatKind.F16,
         "BF16" => FloatKind.BF16,
-        _ => throw new CheckpointException($"{source}: tensor '{name}' has dtype {dtype}; ByteFormer weights are floating point"),
+        _ => throw new CheckpointException($"{source}: tensor '{Printable.Of(name)}' has dtype {Printable.Of(dtype)}; ByteFormer weights are floating point"),
     };
 
     private static CheckpointException Corrupt(string source, string why) =>

@@ -140,7 +140,7 @@ public static class TorchCheckpoint
     private static long Validate(TensorRef t, string name, string path)
     {
         long elements = t.Storage.Elements;
-        string Bad(string why) => $"{path}: tensor '{name}' {why} (corrupt?)";
+        string Bad(string why) => $"{path}: tensor '{Printable.Of(name)}' {why} (corrupt?)";
         if (t.Shape.Length != t.Stride.Length)
             throw new CheckpointException(Bad($"has {t.Shape.Length} dimensions but {t.Stride.Length} strides"));
         if (t.Offset < 0 || t.Shape.Any(d => d < 0) || t.Stride.Any(s => s < 0))
@@ -157,7 +157,7 @@ public static class TorchCheckpoint
             throw new CheckpointException(Bad($"has an impossible shape [{string.Join(", ", t.Shape)}], stride [{string.Join(", ", t.Stride)}] or storage size {elements}"));
         }
         if (needed > elements)
-            throw new CheckpointException($"{path}: storage of '{name}' has {elements} elements, its shape needs {needed} (truncated?)");
+            throw new CheckpointException($"{path}: storage of '{Printable.Of(name)}' has {elements} elements, its shape needs {needed} (truncated?)");
         if (numel > elements)
             throw new CheckpointException(Bad($"has {numel} elements but its storage only {elements} (a broadcast view, not supported)"));
         return numel;
@@ -172,11 +172,11 @@ public static class TorchCheckpoint
             "DoubleStorage" => FloatKind.F64,
             "HalfStorage" => FloatKind.F16,
             "BFloat16Storage" => FloatKind.BF16,
-            _ => throw new CheckpointException($"{path}: tensor '{name}' is a {t.Storage.Type}; ByteFormer weights are floating point"),
+            _ => throw new CheckpointException($"{path}: tensor '{Printable.Of(name)}' is a {t.Storage.Type}; ByteFormer weights are floating point"),
         };
         var entry = zip.GetEntry($"{prefix}data/{t.Storage.Key}")
-                    ?? throw new CheckpointException($"{path}: storage of '{name}' is missing (truncated?)");
-        var raw = ZipEntryReader.ReadExactly(entry, t.Storage.Elements * t.Storage.ElementSize, path, $"the pickle's storage of '{name}'");
+                    ?? throw new CheckpointException($"{path}: storage of '{Printable.Of(name)}' is missing (truncated?)");
+        var raw = ZipEntryReader.ReadExactly(entry, t.Storage.Elements * t.Storage.ElementSize, path, $"the pickle's storage of '{Printable.Of(name)}'");
         return tensor(FloatDecoding.ToFloat32(raw, kind));
     }
 

@@ -22,21 +22,21 @@ public static class WeightLoader
         foreach (var (name, tensor) in weights.Items)
         {
             if (!expected.TryGetValue(name, out var target))
-                throw new CheckpointException($"{source}: tensor '{name}' is not part of a {(model is ByteFormerModel ? "ByteFormer" : "model")} of this configuration ({Describe(model)})");
+                throw new CheckpointException($"{source}: tensor '{Printable.Of(name)}' is not part of a {(model is ByteFormerModel ? "ByteFormer" : "model")} of this configuration ({Describe(model)})");
             var value = tensor;
             if (name == PositionTable && value.dim() == 4 && target.dim() == 4 && value.shape[2] > target.shape[2]
                 && value.shape[3] == target.shape[3])
                 value = value.narrow(2, 0, target.shape[2]);
             if (!value.shape.SequenceEqual(target.shape))
                 throw new CheckpointException(
-                    $"{source}: tensor '{name}' has shape [{string.Join(", ", tensor.shape)}], the configuration ({Describe(model)}) needs [{string.Join(", ", target.shape)}]");
+                    $"{source}: tensor '{Printable.Of(name)}' has shape [{string.Join(", ", tensor.shape)}], the configuration ({Describe(model)}) needs [{string.Join(", ", target.shape)}]");
             target.copy_(value);
             seen.Add(name);
         }
         model.InvalidateCaches();
         var missing = expected.Keys.FirstOrDefault(k => !seen.Contains(k));
         if (missing is not null)
-            throw new CheckpointException($"{source}: tensor '{missing}' is missing ({weights.Count} tensors found, {expected.Count} needed)");
+            throw new CheckpointException($"{source}: tensor '{Printable.Of(missing)}' is missing ({weights.Count} tensors found, {expected.Count} needed)");
     }
 
     private static string Describe(ByteClassifier model) => model switch

@@ -17,7 +17,7 @@ public static class ZipEntryReader
         long declared = entry.Length;
         if (declared < 0 || declared > maxBytes)
             throw new CheckpointException(
-                $"{source}: zip entry {entry.FullName} declares {declared:N0} bytes, more than {what} may hold ({maxBytes:N0}); refused (a zip bomb?)");
+                $"{source}: zip entry {Printable.Of(entry.FullName)} declares {declared:N0} bytes, more than {what} may hold ({maxBytes:N0}); refused (a zip bomb?)");
         return ReadExactly(entry, declared, source);
     }
 
@@ -30,9 +30,9 @@ public static class ZipEntryReader
     {
         if (entry.Length != expectedBytes)
             throw new CheckpointException(
-                $"{source}: zip entry {entry.FullName} declares {entry.Length:N0} bytes where {expectedBy ?? "its reader"} expects {expectedBytes:N0} (a zip bomb, forged or corrupt)");
+                $"{source}: zip entry {Printable.Of(entry.FullName)} declares {entry.Length:N0} bytes where {expectedBy ?? "its reader"} expects {expectedBytes:N0} (a zip bomb, forged or corrupt)");
         if (expectedBytes > Array.MaxLength)
-            throw new CheckpointException($"{source}: zip entry {entry.FullName} is too large to read ({expectedBytes:N0} bytes)");
+            throw new CheckpointException($"{source}: zip entry {Printable.Of(entry.FullName)} is too large to read ({expectedBytes:N0} bytes)");
         var buffer = new byte[expectedBytes];
         try
         {
@@ -43,21 +43,21 @@ public static class ZipEntryReader
                 var n = stream.Read(buffer, read, buffer.Length - read);
                 if (n == 0)
                     throw new CheckpointException(
-                        $"{source} is not a valid zip archive: entry {entry.FullName} holds only {read:N0} of the {expectedBytes:N0} bytes it declares (truncated or forged)");
+                        $"{source} is not a valid zip archive: entry {Printable.Of(entry.FullName)} holds only {read:N0} of the {expectedBytes:N0} bytes it declares (truncated or forged)");
                 read += n;
             }
             if (stream.ReadByte() >= 0)
                 throw new CheckpointException(
-                    $"{source}: zip entry {entry.FullName} inflates past the {expectedBytes:N0} bytes it declares; refused (a zip bomb or a forged size)");
+                    $"{source}: zip entry {Printable.Of(entry.FullName)} inflates past the {expectedBytes:N0} bytes it declares; refused (a zip bomb or a forged size)");
         }
         catch (Exception e) when (e is not ByteFormerException and not OutOfMemoryException)
         {
-            throw new CheckpointException($"{source} is not a valid zip archive: entry {entry.FullName} cannot be read ({e.Message})", e);
+            throw new CheckpointException($"{source} is not a valid zip archive: entry {Printable.Of(entry.FullName)} cannot be read ({e.Message})", e);
         }
         var crc = Crc32.Compute(buffer);
         if (crc != entry.Crc32)
             throw new CheckpointException(
-                $"{source} is not a valid zip archive: entry {entry.FullName} fails its CRC-32 check (computed {crc:x8}, the archive says {entry.Crc32:x8}); the file is corrupt");
+                $"{source} is not a valid zip archive: entry {Printable.Of(entry.FullName)} fails its CRC-32 check (computed {crc:x8}, the archive says {entry.Crc32:x8}); the file is corrupt");
         return buffer;
     }
 }

@@ -139,7 +139,7 @@ public sealed record ByteFormerConfig
     {
         void Require(bool ok, string message)
         {
-            if (!ok) throw new ConfigurationException("invalid ByteFormer configuration: " + message);
+            if (!ok) throw new ConfigurationException("invalid ByteFormer configuration: " + Interop.Printable.Of(message, 400));
         }
         Require(EmbedDim > 0 && NTransformerLayers > 0 && NAttnHeads > 0 && FfnDim > 0, "sizes must be positive");
         Require(EmbedDim % NAttnHeads == 0, $"embed_dim {EmbedDim} is not divisible by n_attn_heads {NAttnHeads}");

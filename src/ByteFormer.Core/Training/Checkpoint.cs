@@ -86,35 +86,42 @@ public static class Checkpoint
     /// labels. Checkpoints without architecture.txt are ByteFormer's.
     /// </summary>
     /// <exception cref="CheckpointException">No such checkpoint, or one that is corrupt or lacks an entry.</exception>
-    public static CheckpointHeader ReadHeader(string path)
+    public static CheckpointHeader ReadHeader(string path) => Guarded(path, () =>
     {
         using var zip = Open(path);
-        var architecture = ReadArchitecture(path);
+        var architecture = ReadArchitecture(zip, path);
         try
         {
             var options = JsonSerializer.Deserialize<TrainOptions>(ReadText(zip, "options.json", path))
                           ?? throw new CheckpointException($"{path}: empty options");
             var labels = JsonSerializer.Deserialize<string[]>(ReadText(zip, "labels.json", path))
                          ?? throw new CheckpointException($"{path}: empty labels");
+            if (labels.Any(l => l is null)) throw new CheckpointException($"{path}: a label is null");
             var header = new CheckpointHeader(architecture, ReadText(zip, "config.json", path), options, labels, path);
             _ = header.ByteBudget;                                              // an unreadable configuration fails here
+            // The network is built from this header before its weights are read: refuse a size the weights cannot fill.
+            var weights = zip.GetEntry("model.safetensors") ?? throw new CheckpointException($"{path} lacks model.safetensors");
+            ModelArchitecture.CheckFits(architecture, header.ConfigJson, weights.Length / 4.0, path);
             return header;
         }
         catch (JsonException e)
         {
             throw new CheckpointException($"{path}: its options or labels are not readable ({e.Message.Split('\n')[0]})");
         }
-    }
+    });
 
     /// <summary>The architecture a checkpoint was made with ("byteformer" when it does not say).</summary>
-    public static string ReadArchitecture(string path)
+    public static string ReadArchitecture(string path) => Guarded(path, () =>
     {
         using var zip = Open(path);
-        return zip.GetEntry("architecture.txt") is null ? ModelArchitecture.ByteFormer : ReadText(zip, "architecture.txt", path).Trim();
-    }
+        return ReadArchitecture(zip, path);
+    });
+
+    private static string ReadArchitecture(ZipArchive zip, string path) =>
+        zip.GetEntry("architecture.txt") is null ? ModelArchitecture.ByteFormer : ReadText(zip, "architecture.txt", path).Trim();
 
     /// <summary>Loads weights, EMA and optimizer state into freshly built objects and returns the run state.</summary>
-    public static TrainingState Restore(string path, ByteClassifier model, ByteClassifier? ema, AdamW optimizer)
+    public static TrainingState Restore(string path, ByteClassifier model, ByteClassifier? ema, AdamW optimizer) => Guarded(path, () =>
     {
         using var zip = Open(path);
         Load(zip, "model.safetensors", model, path);
@@ -124,18 +131,47 @@ public static class Checkpoint
         using (var s = new MemoryStream(ZipEntryReader.ReadAll(entry, 2 * MostWeightBytes(model), path, "an optimizer state")))
         {
             using var r = new BinaryReader(s);
-            optimizer.Load(r);
+            try
+            {
+                optimizer.Load(r);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new CheckpointException($"{path}: its optimizer state ends early (truncated or forged)");
+            }
         }
-        return JsonSerializer.Deserialize<TrainingState>(ReadText(zip, "state.json", path))
-               ?? throw new CheckpointException($"{path}: empty state");
-    }
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingState>(ReadText(zip, "state.json", path))
+                   ?? throw new CheckpointException($"{path}: empty state");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: its state.json is not readable ({e.Message.Split('\n')[0]})");
+        }
+    });
 
     /// <summary>Loads a checkpoint's raw weights, or its EMA weights with <paramref name="ema"/>, into <paramref name="model"/>.</summary>
-    public static void LoadWeights(string path, ByteClassifier model, bool ema)
+    public static void LoadWeights(string path, ByteClassifier model, bool ema) => Guarded(path, () =>
     {
         using var zip = Open(path);
         if (ema && zip.GetEntry("ema.safetensors") is null) throw new CheckpointException($"{path} holds no EMA weights (the run had EMA off)");
         Load(zip, ema ? "ema.safetensors" : "model.safetensors", model, path);
+        return 0;
+    });
+
+    /// <summary>Runs a read of the checkpoint at <paramref name="path"/>: the zip's directory is read lazily, so a
+    /// damaged one can surface as an <see cref="InvalidDataException"/> from any entry lookup, not only on opening.</summary>
+    private static T Guarded<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path} is not a readable checkpoint (its zip is corrupt: {e.Message.Split('\n')[0]})");
+        }
     }
 
     private static void Load(ZipArchive zip, string name, ByteClassifier model, string path)
@@ -165,10 +201,13 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>The most bytes a text entry (state, options, labels, configuration) may hold; they are kilobytes.</summary>
+    private const long MaxTextBytes = 16L << 20;
+
     private static string ReadText(ZipArchive zip, string name, string path)
     {
         var entry = zip.GetEntry(name) ?? throw new CheckpointException($"{path} lacks {name}");
-        using var r = new StreamReader(entry.Open());
-        return r.ReadToEnd();
+        // Bounded and CRC-checked like the weights: a damaged entry is refused, not parsed.
+        return System.Text.Encoding.UTF8.GetString(ZipEntryReader.ReadAll(entry, MaxTextBytes, path, "a checkpoint's text entry"));
     }
 }

@@ -143,20 +143,34 @@ public sealed class BytePermutation : IByteTransform
         {
             throw new ByteFormerException($"{path}: cannot read ({e.Message})");
         }
-        if (node is not JsonObject obj || obj["format"]?.GetValueKind() != JsonValueKind.String || (string?)obj["format"] != KeyFormat)
-            throw new ByteFormerException($"{path}: not a byte-permutation key file (expected format '{KeyFormat}')");
-        BytePermutation permutation;
         try
         {
-            var values = obj["table"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
-            permutation = new BytePermutation(values);
+            if (node is not JsonObject obj || obj["format"]?.GetValueKind() != JsonValueKind.String || (string?)obj["format"] != KeyFormat)
+                throw new ByteFormerException($"{path}: not a byte-permutation key file (expected format '{KeyFormat}')");
+            BytePermutation permutation;
+            try
+            {
+                var values = obj["table"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+                permutation = new BytePermutation(values);
+            }
+            catch (Exception e) when (e is ByteFormerException or InvalidOperationException or NullReferenceException or FormatException)
+            {
+                throw new ByteFormerException($"{path}: corrupt key file (its table is not a permutation of the 256 byte values)");
+            }
+            if (obj["fingerprint"] is not JsonValue fingerprint || fingerprint.GetValueKind() != JsonValueKind.String
+                || fingerprint.GetValue<string>() != permutation.Fingerprint)
+                throw new ByteFormerException($"{path}: corrupt key file (its fingerprint does not match its table)");
+            return permutation;
         }
-        catch (Exception e) when (e is ByteFormerException or InvalidOperationException or NullReferenceException or FormatException)
+        // JsonObject reads its members lazily: a repeated name (ArgumentException) or a name with a lone UTF-16
+        // surrogate escape (InvalidOperationException) shows only here.
+        catch (ArgumentException)
         {
-            throw new ByteFormerException($"{path}: corrupt key file (its table is not a permutation of the 256 byte values)");
+            throw new ByteFormerException($"{path}: corrupt key file (a name appears twice)");
         }
-        if ((string?)obj["fingerprint"] != permutation.Fingerprint)
-            throw new ByteFormerException($"{path}: corrupt key file (its fingerprint does not match its table)");
-        return permutation;
+        catch (InvalidOperationException)
+        {
+            throw new ByteFormerException($"{path}: corrupt key file (a name is not valid text)");
+        }
     }
 }

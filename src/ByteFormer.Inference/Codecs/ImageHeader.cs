@@ -114,7 +114,8 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height)
         var at = 12;
         while (at + 8 <= f.Length)
         {
-            var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(f[(at + 4)..]);
+            // Unsigned and in 64 bits: a size read as a negative int (0xFFFFFFF8) stepped back to the same chunk forever.
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(f[(at + 4)..]);
             var body = f[(at + 8)..];
             if (f.Slice(at, 4).SequenceEqual("VP8X"u8))
                 return new ImageHeader(ImageFormat.WebP, 1 + (body[4] | body[5] << 8 | body[6] << 16), 1 + (body[7] | body[8] << 8 | body[9] << 16));
@@ -125,7 +126,9 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height)
                 var bits = BinaryPrimitives.ReadUInt32LittleEndian(body[1..]);
                 return new ImageHeader(ImageFormat.WebP, (int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
             }
-            at = checked(at + 8 + size + (size & 1));
+            var next = at + 8L + size + (size & 1);
+            if (next >= f.Length) break;
+            at = (int)next;
         }
         return new ImageHeader(ImageFormat.WebP, 0, 0);
     }
