@@ -91,6 +91,12 @@ public static class Seeds
 
         Put("idx", "images-idx3", Idx([3, 4, 4], Enumerable.Range(0, 48).Select(i => (byte)i).ToArray()));
         Put("idx", "labels-idx1", Idx([3], [0, 7, 9]));
+
+        string Part(string name, string type, string body) =>
+            $"--{MultipartTarget.Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {type}\r\n\r\n{body}\r\n";
+        Put("multipart", "one-file", Encoding.UTF8.GetBytes(Part("a.txt", "application/octet-stream", "hello bytes") + $"--{MultipartTarget.Boundary}--\r\n"));
+        Put("multipart", "two-files", Encoding.UTF8.GetBytes(Part("a.bin", "image/tiff", "II*\0 tiff-ish") + Part("b.wav", "audio/wav", "RIFF....WAVE")
+            + $"--{MultipartTarget.Boundary}--\r\n"));
     }
 
     /// <summary>A key made from a fixed seed, so the corpus does not change when rewritten.</summary>

@@ -16,7 +16,7 @@ public static class Targets
 {
     /// <summary>The names, in the order <c>list</c> and <c>scripts/fuzz.sh</c> use.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["safetensors", "torch-zip", "torch-pickle", "model-file", "corenet-config", "key-file", "wav", "image-header", "idx", "checkpoint"];
+        ["safetensors", "torch-zip", "torch-pickle", "model-file", "corenet-config", "key-file", "wav", "image-header", "idx", "checkpoint", "multipart"];
 
     /// <summary>A fresh instance of the target <paramref name="name"/>; dispose it when done (file targets keep a scratch file).</summary>
     public static FuzzTarget Create(string name) => name switch
@@ -31,6 +31,7 @@ public static class Targets
         "image-header" => new ImageHeaderTarget(),
         "idx" => new IdxTarget(),
         "checkpoint" => new CheckpointTarget(),
+        "multipart" => new MultipartTarget(),
         _ => throw new ArgumentException($"unknown fuzz target '{name}' (known: {string.Join(", ", Names)})"),
     };
 
@@ -280,5 +281,45 @@ public sealed class CheckpointTarget : FileFuzzTarget
             built[key] = net;
         }
         Checkpoint.Restore(path, net.Model, net.Ema, net.Optimizer);
+    }
+}
+
+/// <summary>
+/// The service's upload reader on a multipart body (boundary <see cref="Boundary"/>), as <c>POST /v1/models/{name}/classify</c>
+/// reads it: sections, headers, file names, each file cut to a byte budget. Its documented refusal is an HTTP error
+/// (400, 413, 415) with one clear line, turned here into the refusal every target shares.
+/// </summary>
+public sealed class MultipartTarget : FuzzTarget
+{
+    /// <summary>The boundary the corpus's bodies use.</summary>
+    public const string Boundary = "fuzzboundary";
+
+    /// <inheritdoc />
+    public override string Name => "multipart";
+
+    /// <inheritdoc />
+    public override string Description => "the service's multipart upload reader (sections, headers, file names, byte budget)";
+
+    /// <inheritdoc />
+    public override IReadOnlyList<byte[]> Dictionary { get; } = Targets.Tokens(
+        ["--" + Boundary, "--" + Boundary + "--", "\r\n", "Content-Disposition: form-data; name=\"file\"; filename=\"", "Content-Type: ", "\""]);
+
+    /// <inheritdoc />
+    protected override void Load(ReadOnlySpan<byte> input)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.ContentType = $"multipart/form-data; boundary={Boundary}";
+        context.Request.Body = new MemoryStream(input.ToArray(), writable: false);
+        context.Request.ContentLength = input.Length;
+        try
+        {
+            ByteFormer.Service.UploadReader.ReadAsync(context.Request, budget: 4096, uploadLimit: 1 << 20, maxFiles: 64, CancellationToken.None)
+                .GetAwaiter().GetResult();
+        }
+        catch (ByteFormer.Service.ApiError e)
+        {
+            throw new ByteFormerException(e.Message);
+        }
     }
 }

@@ -85,18 +85,33 @@ internal static class UploadReader
         }
         catch (InvalidDataException e)
         {
-            throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {e.Message}");
+            throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {OneLine(e.Message)}");
         }
         catch (IOException e) when (e is not BadHttpRequestException && !cancel.IsCancellationRequested)
         {
             // (Kestrel's own limits are BadHttpRequestExceptions, IOExceptions too: they keep their status, 413 or 408.)
             // MultipartReader's words for a body that ends before its closing boundary (or a client gone: then the
             // answer goes nowhere, which is harmless).
-            throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {e.Message.Replace(", the content may have already been read by another component", "")}");
+            throw new ApiError(StatusCodes.Status400BadRequest, $"broken multipart body: {OneLine(e.Message.Replace(", the content may have already been read by another component", ""))}");
         }
         if (files.Count == 0)
             throw new ApiError(StatusCodes.Status400BadRequest, "no file in the multipart body (send each file as a part with a filename)");
         return files;
+    }
+
+    /// <summary>
+    /// A parser's message on one line: it may quote the client's header bytes (line breaks, control characters), which
+    /// are shown escaped, and it is cut to a readable length.
+    /// </summary>
+    internal static string OneLine(string message, int max = 200)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var c in message)
+        {
+            if (text.Length >= max) { text.Append('…'); break; }
+            text.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString());
+        }
+        return text.ToString();
     }
 
     /// <summary>Keeps the first <paramref name="budget"/> bytes of <paramref name="stream"/> and counts the rest.</summary>

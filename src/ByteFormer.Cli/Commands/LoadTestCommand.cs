@@ -23,7 +23,7 @@ internal static class LoadTestCommand
         var requests = new Option<long?>("--requests") { Description = "Requests in the measured part, at most (default: as many as fit)" };
         var warmup = new Option<double>("--warmup-s") { Description = "Unmeasured load first", DefaultValueFactory = _ => 2 };
         var timeout = new Option<double>("--client-timeout-s") { Description = "A client gives up on a request after this long", DefaultValueFactory = _ => 60 };
-        var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to read its memory (VmRSS, VmHWM) from /proc" };
+        var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to read its memory (VmRSS, VmHWM) from /proc (default: none, no memory figures)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("loadtest", "Load a byteformer service on this machine: files/s, latency percentiles, errors by status, server memory")
         {

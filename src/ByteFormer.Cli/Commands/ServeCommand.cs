@@ -23,7 +23,7 @@ internal static class ServeCommand
         var maxDelay = new Option<int>("--max-delay-ms") { Description = "How long a file waits for others to join its forward pass", DefaultValueFactory = _ => (int)defaults.MaxDelay.TotalMilliseconds };
         var queue = new Option<int>("--queue") { Description = "Files that may wait per model; a request that does not fit gets 429", DefaultValueFactory = _ => defaults.QueueCapacity };
         var timeout = new Option<double>("--timeout-s") { Description = "Time a request may take: body (else 408) and answer (else 503)", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
-        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File holding the key that /v1/* and /metrics require (Authorization: Bearer KEY or X-API-Key: KEY)" };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File holding the key that /v1/* and /metrics require (Authorization: Bearer KEY or X-API-Key: KEY); default: no key, loopback only unless --host" };
         var threads = CommonOptions.ThreadsOption("one per core");
         var command = new Command("serve", "Classify uploaded files over HTTP: a JSON API, metrics and a page at /")
         {

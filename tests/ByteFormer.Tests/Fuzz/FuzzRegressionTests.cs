@@ -312,4 +312,14 @@ public class FuzzRegressionTests
             }
         }
     }
+
+    [Fact]
+    public void A_multipart_header_line_with_control_characters_is_refused_on_one_line()
+    {
+        // Found by the multipart target: the parser's message quoted the client's header bytes, line breaks and all.
+        var body = System.Text.Encoding.Latin1.GetBytes("--fuzzboundary\r\nContent-Disposition\rno colon\u0001\r\n\r\nx\r\n--fuzzboundary--\r\n");
+        var target = ByteFormer.Fuzz.Targets.Create("multipart");
+        Assert.Equal(ByteFormer.Fuzz.Outcome.Refused, target.Execute(body));
+        Assert.Equal("broken multipart body: a\\x0db\\x0ac", ByteFormer.Service.UploadReader.OneLine("broken multipart body: a\rb\nc"));
+    }
 }

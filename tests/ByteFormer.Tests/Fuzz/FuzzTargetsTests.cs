@@ -14,7 +14,7 @@ public class FuzzTargetsTests
         // Inputs per target: a few seconds each on a loaded 2-core machine (the ones that build networks are slower).
         { "safetensors", 3000 }, { "torch-zip", 1500 }, { "torch-pickle", 1500 }, { "model-file", 600 },
         { "corenet-config", 1500 }, { "key-file", 1500 }, { "wav", 5000 }, { "image-header", 5000 }, { "idx", 5000 },
-        { "checkpoint", 600 },
+        { "checkpoint", 600 }, { "multipart", 3000 },
     };
 
     [Theory]
