@@ -50,7 +50,7 @@ internal sealed class BatchingQueue : IDisposable
         maxBatch = options.MaxBatch;
         capacity = options.QueueCapacity;
         maxDelayTicks = (long)(options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
-        threads = options.Threads ?? Environment.ProcessorCount;
+        threads = options.Threads ?? 1;
         thread = new Thread(Run) { IsBackground = true, Name = $"byteformer-batch-{modelName}" };
         thread.Start();
         started.Wait();                                                     // ready means the thread has its threads set

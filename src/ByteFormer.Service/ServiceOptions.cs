@@ -30,7 +30,9 @@ public sealed record ServiceOptions
     /// <summary>The key every request to the API must carry, or null for none (see <see cref="ApiKey"/>).</summary>
     public ApiKey? ApiKey { get; init; }
 
-    /// <summary>Intra-op threads of each model's forward pass (on its batching thread); null: one per core.</summary>
+    /// <summary>Intra-op threads of each model's forward pass (on its batching thread); null: one. The HTTP server and its
+    /// clients need the other cores: on 2 cores one thread gave 761 files/s and a p99 of 32 ms where two gave 345 files/s
+    /// and 85 ms (docs/serve.md).</summary>
     public int? Threads { get; init; }
 
     /// <summary>Checks the values; throws <see cref="ByteFormerException"/> with the option's name for a bad one.</summary>

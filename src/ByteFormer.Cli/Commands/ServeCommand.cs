@@ -24,7 +24,7 @@ internal static class ServeCommand
         var queue = new Option<int>("--queue") { Description = "Files that may wait per model; a request that does not fit gets 429", DefaultValueFactory = _ => defaults.QueueCapacity };
         var timeout = new Option<double>("--timeout-s") { Description = "Time a request may take: body (else 408) and answer (else 503)", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
         var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File holding the key that /v1/* and /metrics require (Authorization: Bearer KEY or X-API-Key: KEY); default: no key, loopback only unless --host" };
-        var threads = CommonOptions.ThreadsOption("one per core");
+        var threads = CommonOptions.ThreadsOption("1: the HTTP server and its clients need the other cores");
         var command = new Command("serve", "Classify uploaded files over HTTP: a JSON API, metrics and a page at /")
         {
             models, host, port, maxUpload, maxBatch, maxDelay, queue, timeout, apiKeyFile, threads,
