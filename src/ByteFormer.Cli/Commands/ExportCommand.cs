@@ -59,7 +59,9 @@ internal static class ExportCommand
         try
         {
             // Runs from before the choice existed saved their EMA weights whenever EMA was on.
-            var saved = loaded.Metadata.GetValueOrDefault(ModelMetadata.Weights, Checkpoint.ReadHeader(folder.CheckpointPath).Options.EmaMomentum > 0 ? "ema" : "raw");
+            // (The checkpoint is opened only for such an older run.)
+            var saved = loaded.Metadata.TryGetValue(ModelMetadata.Weights, out var recorded) ? recorded
+                : Checkpoint.ReadHeader(folder.CheckpointPath).Options.EmaMomentum > 0 ? "ema" : "raw";
             var ema = (weights ?? saved) == "ema";
             Checkpoint.LoadWeights(folder.CheckpointPath, loaded.Model, ema);
             // The run's figures belong to the weights they were measured on, so they go only with those weights.
