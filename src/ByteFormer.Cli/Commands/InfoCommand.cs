@@ -63,6 +63,7 @@ internal static class InfoCommand
         cfg.AddRow("window sizes", string.Join(" ", Enumerable.Range(0, config.NTransformerLayers).Select(config.WindowSize)));
         cfg.AddRow("window shifts", string.Join(" ", config.WindowShifts));
         cfg.AddRow("merge after blocks", string.Join(" ", Enumerable.Range(0, config.NTransformerLayers).Where(i => config.Downsample[i])));
+        cfg.AddRow("position encoding", config.Positions.ToString().ToLowerInvariant());
         cfg.AddRow("positions (max_num_tokens)", $"{config.MaxNumTokens:N0}");
         cfg.AddRow("byte budget per input", $"{budget:N0}");
         cfg.AddRow("classes", $"{config.NClasses}");
@@ -73,6 +74,7 @@ internal static class InfoCommand
         parts.AddRow("byte embedding", $"{counts.Embedding:N0}");
         parts.AddRow("token reduction (Conv1d)", $"{counts.TokenReduction:N0}");
         parts.AddRow("positional table", $"{counts.PositionalTable:N0}");
+        if (counts.RelativePositions > 0) parts.AddRow("relative position biases", $"{counts.RelativePositions:N0}");
         parts.AddRow($"transformer blocks ({config.NTransformerLayers})", $"{counts.Blocks:N0}");
         parts.AddRow($"token merging ({config.MergeCount})", $"{counts.TokenMerging:N0}");
         parts.AddRow("final LayerNorm", $"{counts.FinalNorm:N0}");

@@ -33,7 +33,9 @@ internal static class TrainCommand
         var patch = new Option<int>("--patch") { Description = "pixel-vit: patch size in pixels", DefaultValueFactory = _ => 4 };
         var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2) (default: the preset's)" };
         var window = new Option<int?>("--window") { Description = "Window size for every layer, shifts half of it (default: the preset's)" };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = "Positional table rows (default: the preset's)" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "The most tokens the Conv1d may make, the positional table's rows (default: the preset's)" };
+        var positions = new Option<string>("--positions") { Description = "How tokens know their place: learned (CoreNet's absolute table), relative (a learned bias per head and offset inside each window, no table) or none", DefaultValueFactory = _ => "learned" };
+        positions.AcceptOnlyFromAmong("learned", "relative", "none");
         var epochs = new Option<int>("--epochs") { Description = "Epochs (with --time-budget: the most)", DefaultValueFactory = _ => 10 };
         var timeBudget = new Option<double>("--time-budget") { Description = "Minutes: after the first epoch, keep as many epochs as fit, at most --epochs (default: none)" };
         var batch = new Option<int>("--batch-size") { Description = "Samples per micro-batch", DefaultValueFactory = _ => 32 };
@@ -64,7 +66,7 @@ internal static class TrainCommand
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W (default: none)" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
-            data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, epochs, batch, accum,
+            data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, positions, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
             permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, lengthGroups,
             validation, initFrom, device, force, mpiTimeout,
@@ -117,14 +119,15 @@ internal static class TrainCommand
                 };
             }
             var choice = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!,
-                new ConfigOverrides(parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens)), parse.GetValue(patch))
+                new ConfigOverrides(parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
+                    Enum.Parse<PositionEncoding>(parse.GetValue(positions)!, ignoreCase: true)), parse.GetValue(patch))
             {
                 InitFrom = parse.GetValue(initFrom),
             };
             if (choice.InitFrom is not null)
             {
                 // The model file decides the network: a size option beside it would be silently ignored.
-                var given = new Option[] { preset, architecture, kernel, window, maxTokens, patch }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                var given = new Option[] { preset, architecture, kernel, window, maxTokens, positions, patch }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
                 if (given is not null) throw new ByteFormerException($"--init-from takes the network from its model file: leave out {given.Name}");
                 if (parse.GetValue(resume)) throw new ByteFormerException("--init-from starts a run; --resume continues one (from its checkpoint): give one of them");
             }

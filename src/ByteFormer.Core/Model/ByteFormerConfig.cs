@@ -62,6 +62,8 @@ public sealed record ByteFormerConfig
     // ---- ours ----------------------------------------------------------------------------------------
     /// <summary>Reference-exact or masked attention; see <see cref="AttentionSemantics"/>.</summary>
     [JsonPropertyName("attention_semantics")] public AttentionSemantics Semantics { get; init; } = AttentionSemantics.Masked;
+    /// <summary>Learned absolute positions (CoreNet's), none, or a relative bias inside the windows; see <see cref="PositionEncoding"/>.</summary>
+    [JsonPropertyName("position_encoding")] public PositionEncoding Positions { get; init; } = PositionEncoding.Learned;
 
     /// <summary>Conv1d stride (k/2, as CoreNet).</summary>
     [JsonIgnore] public int ConvStride => Math.Max(1, ConvKernelSize / 2);
@@ -159,6 +161,8 @@ public sealed record ByteFormerConfig
                 $"window shift {WindowShifts[i]} of layer {i} must be in [0, window size {WindowSize(i)})");
         Require(NormLayer == "layer_norm", $"norm_layer '{NormLayer}' is not supported (only layer_norm)");
         Require(Activation == "gelu", $"activation '{Activation}' is not supported (only gelu)");
+        Require(Positions == PositionEncoding.Learned || Semantics == AttentionSemantics.Masked,
+            $"position_encoding {Positions.ToString().ToLowerInvariant()} needs masked attention semantics (CoreNet's checkpoints use learned positions)");
         Require(!SinusoidalPosEmb, "sinusoidal_pos_emb is not supported (no released ByteFormer uses it)");
         Require(Dropout is >= 0 and < 1 && AttnDropout is >= 0 and < 1 && FfnDropout is >= 0 and < 1
                 && StochasticDropout is >= 0 and < 1, "dropout rates must be in [0, 1)");
@@ -170,28 +174,33 @@ public sealed record ByteFormerConfig
     {
         long c = EmbedDim, f = FfnDim;
         long perBlock = 2 * c + (3 * c * c + 3 * c) + (c * c + c) + 2 * c + (c * f + f) + (f * c + c);
+        var relative = Positions == PositionEncoding.Relative
+            ? Enumerable.Range(0, NTransformerLayers).Sum(i => (long)NAttnHeads * (2 * WindowSize(i) - 1))
+            : 0;
         return new ParameterCounts(
             Embedding: (long)VocabSize * c,
             TokenReduction: c * c * ConvKernelSize,
-            PositionalTable: (long)MaxNumTokens * c,
+            PositionalTable: Positions == PositionEncoding.Learned ? (long)MaxNumTokens * c : 0,
             Blocks: NTransformerLayers * perBlock,
             TokenMerging: MergeCount * (2 * c * c + 2 * c),
             FinalNorm: 2 * c,
-            Classifier: (c + 1) * NClasses);
+            Classifier: (c + 1) * NClasses,
+            RelativePositions: relative);
     }
 }
 
 /// <summary>Parameters of each part of the network.</summary>
 /// <param name="Embedding">The byte embedding, 257 × C.</param>
 /// <param name="TokenReduction">The Conv1d, C × C × k (no bias).</param>
-/// <param name="PositionalTable">The learned positions, max_num_tokens × C.</param>
+/// <param name="PositionalTable">The learned positions, max_num_tokens × C (0 without a table).</param>
 /// <param name="Blocks">All transformer blocks: LayerNorms, attention and feed-forward.</param>
 /// <param name="TokenMerging">All token-merging steps: Linear(2C, C) and LayerNorm each.</param>
 /// <param name="FinalNorm">The final LayerNorm, 2C.</param>
 /// <param name="Classifier">The linear head, (C + 1) × n_classes.</param>
+/// <param name="RelativePositions">The relative position biases of all blocks, heads × (2w − 1) each (0 unless relative).</param>
 public sealed record ParameterCounts(long Embedding, long TokenReduction, long PositionalTable, long Blocks,
-    long TokenMerging, long FinalNorm, long Classifier)
+    long TokenMerging, long FinalNorm, long Classifier, long RelativePositions = 0)
 {
     /// <summary>All parameters: the sum of the parts.</summary>
-    public long Total => Embedding + TokenReduction + PositionalTable + Blocks + TokenMerging + FinalNorm + Classifier;
+    public long Total => Embedding + TokenReduction + PositionalTable + Blocks + TokenMerging + FinalNorm + Classifier + RelativePositions;
 }

@@ -6,7 +6,7 @@ namespace ByteFormer.Model;
 
 /// <summary>
 /// ByteFormer (Horton et al., "Bytes Are All You Need"; CoreNet's <c>ByteFormer</c>): byte embedding,
-/// Conv1d token reduction, learned positions, windowed pre-norm blocks with token merging, final LayerNorm,
+/// Conv1d token reduction, learned positions (or a relative bias in the blocks, or none), windowed pre-norm blocks with token merging, final LayerNorm,
 /// mean pooling, linear head. Input: int64 byte values [B, N], right-padded with -1. Output: logits.
 /// Child names match CoreNet's state_dict, so importing its checkpoints is a strict name-for-name load.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class ByteFormerModel : ByteClassifier
     // Field order is registration order, which is CoreNet's state_dict order.
     private readonly Embedding embeddings;
     private readonly Conv1d token_reduction_net;
-    private readonly PositionalEmbedding pos_embed;
+    private readonly PositionalEmbedding? pos_embed;                                   // learned positions only
     private readonly Dropout emb_dropout;
     private readonly ModuleDict<TokenMerging> downsamplers;
     private readonly ModuleList<WindowedTransformerBlock> transformer;
@@ -70,7 +70,7 @@ public sealed class ByteFormerModel : ByteClassifier
             embeddings.weight![config.VocabSize - 1].zero_();
         }
         token_reduction_net = nn.Conv1d(c, c, config.ConvKernelSize, stride: config.ConvStride, bias: false);
-        pos_embed = new PositionalEmbedding(config);
+        pos_embed = config.Positions == PositionEncoding.Learned ? new PositionalEmbedding(config) : null;
         emb_dropout = nn.Dropout(config.Dropout);
         downsamplers = new ModuleDict<TokenMerging>();
         transformer = new ModuleList<WindowedTransformerBlock>();
@@ -106,9 +106,9 @@ public sealed class ByteFormerModel : ByteClassifier
         if (n < cfg.ConvKernelSize)
             throw new ArgumentException($"inputs of {n} bytes are shorter than the kernel ({cfg.ConvKernelSize}); pad them with -1 first");
         long convTokens = (n - cfg.ConvKernelSize) / cfg.ConvStride + 1;
-        if (convTokens > pos_embed.Rows)
+        if (convTokens > cfg.MaxNumTokens)
             throw new ArgumentException(
-                $"inputs of {n} bytes give {convTokens} tokens, more than the {pos_embed.Rows} positions of this model");
+                $"inputs of {n} bytes give {convTokens} tokens, more than the {cfg.MaxNumTokens} positions of this model");
 
         var tap = Tap;
         // Scalars are created explicitly and kept alive across the native calls (see Training.AdamW's remarks).
@@ -132,7 +132,7 @@ public sealed class ByteFormerModel : ByteClassifier
         }
         tap?.Invoke("token_reduction", x);
         tap?.Invoke("token_reduction.mask", PaddingMask(lengths, x));
-        x = x.Plus(pos_embed.call(convTokens));
+        if (pos_embed is not null) x = x.Plus(pos_embed.call(convTokens));
         tap?.Invoke("backbone_input", x);
         x = emb_dropout.call(x);
 

@@ -8,7 +8,8 @@ namespace ByteFormer.Model;
 /// <param name="KernelSize">The conv kernel k (the stride becomes k/2).</param>
 /// <param name="WindowSize">The attention window of every layer.</param>
 /// <param name="MaxTokens">The positional table's rows (with the kernel, this sets the byte budget).</param>
-public sealed record ConfigOverrides(int? KernelSize = null, int? WindowSize = null, int? MaxTokens = null)
+/// <param name="Positions">How tokens know their position (<see cref="PositionEncoding"/>).</param>
+public sealed record ConfigOverrides(int? KernelSize = null, int? WindowSize = null, int? MaxTokens = null, PositionEncoding? Positions = null)
 {
     /// <summary>No change.</summary>
     public static ConfigOverrides None { get; } = new();
@@ -25,6 +26,7 @@ public sealed record ConfigOverrides(int? KernelSize = null, int? WindowSize = n
                 WindowShifts = Enumerable.Range(0, config.NTransformerLayers).Select(i => i % 2 == 0 ? 0 : w / 2).ToArray(),
             };
         if (MaxTokens is { } m) config = config with { MaxNumTokens = m };
+        if (Positions is { } p) config = config with { Positions = p };
         return config.Validate();
     }
 

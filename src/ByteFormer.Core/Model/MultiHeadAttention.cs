@@ -7,24 +7,35 @@ namespace ByteFormer.Model;
 
 /// <summary>
 /// CoreNet's multi-head self-attention: one <c>qkv_proj</c> whose output columns are [q | k | v], each split
-/// into heads contiguously; scaled dot-product attention per head; heads concatenated; <c>out_proj</c>.
+/// into heads contiguously; scaled dot-product attention per head; heads concatenated; <c>out_proj</c>. With
+/// <see cref="PositionEncoding.Relative"/> positions, a learned bias per head and relative offset
+/// (<c>relative_position_bias</c>, [heads, 2w − 1]) is added to the scores.
 /// </summary>
 public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Linear qkv_proj;
     private readonly Linear out_proj;
+    private readonly Parameter? relative_position_bias;
     private readonly int heads;
     private readonly int headDim;
+    private readonly int window;
     private readonly double attnDropout;
 
-    /// <summary>Builds <c>qkv_proj</c> Linear(C, 3C) and <c>out_proj</c> Linear(C, C), Xavier-initialised as CoreNet's.</summary>
-    public MultiHeadAttention(ByteFormerConfig config) : base(nameof(MultiHeadAttention))
+    /// <summary>Builds <c>qkv_proj</c> Linear(C, 3C) and <c>out_proj</c> Linear(C, C), Xavier-initialised as CoreNet's,
+    /// and for relative positions the bias table of windows of at most <paramref name="window"/> tokens.</summary>
+    public MultiHeadAttention(ByteFormerConfig config, int window) : base(nameof(MultiHeadAttention))
     {
         heads = config.NAttnHeads;
         headDim = config.HeadDim;
+        this.window = window;
         attnDropout = config.AttnDropout;
         qkv_proj = nn.Linear(config.EmbedDim, 3L * config.EmbedDim);
         out_proj = nn.Linear(config.EmbedDim, config.EmbedDim);
+        if (config.Positions == PositionEncoding.Relative)
+        {
+            relative_position_bias = nn.Parameter(empty(heads, 2L * window - 1));
+            Init.TruncNormal(relative_position_bias, 0.02);                                // Swin's initialisation
+        }
         RegisterComponents();
         Init.XavierLinear(qkv_proj);
         Init.XavierLinear(out_proj);
@@ -40,8 +51,23 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     {
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
         var qkv = qkv_proj.call(x).view(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, b, h, n, d]
-        var attended = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask,
+        var scoreMask = relative_position_bias is null ? mask : RelativeScores(n, mask, x.device);
+        var attended = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], scoreMask,
             p: training ? attnDropout : 0.0);                                               // [b, h, n, d]
         return out_proj.call(attended.transpose(1, 2).reshape(b, n, c));                   // [b, n, C]
+    }
+
+    /// <summary>The additive scores [1 or b, h, n, n]: the bias of offset i − j for query i and key j, and −∞ where
+    /// <paramref name="mask"/> forbids (every query may see itself, so no row is all −∞).</summary>
+    private Tensor RelativeScores(long n, Tensor? mask, Device device)
+    {
+        if (n > window) throw new ArgumentException($"windows of {n} tokens are longer than the bias table's {window}");
+        var positions = arange(n, dtype: int64, device: device);
+        using var last = (window - 1).ToScalar();
+        var offsets = (positions.unsqueeze(1) - positions.unsqueeze(0)).Plus(last);        // [n, n] in 0 .. 2w−2
+        var bias = relative_position_bias!.index_select(1, offsets.flatten()).view(1, heads, n, n);
+        if (mask is null) return bias;
+        using var negativeInfinity = float.NegativeInfinity.ToScalar();
+        return bias.masked_fill(mask.logical_not(), negativeInfinity);                     // [b or 1, h, n, n]
     }
 }

@@ -27,7 +27,7 @@ public sealed class WindowedTransformerBlock : nn.Module<Tensor, Tensor>
         shift = config.WindowShifts[layer];
         dropPath = config.DropPathRate(layer);
         semantics = config.Semantics;
-        pre_norm_mha = new PreNormAttention(config);
+        pre_norm_mha = new PreNormAttention(config, window);
         pre_norm_ffn = new PreNormFeedForward(config);
         RegisterComponents();
     }
@@ -82,11 +82,12 @@ public sealed class PreNormAttention : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "1")] private readonly MultiHeadAttention attention;
     [ComponentName(Name = "2")] private readonly Dropout dropout;
 
-    /// <summary>LayerNorm, attention and residual dropout (<see cref="ByteFormerConfig.Dropout"/>) of width <see cref="ByteFormerConfig.EmbedDim"/>.</summary>
-    public PreNormAttention(ByteFormerConfig config) : base("pre_norm_mha")
+    /// <summary>LayerNorm, attention and residual dropout (<see cref="ByteFormerConfig.Dropout"/>) of width
+    /// <see cref="ByteFormerConfig.EmbedDim"/>, over windows of at most <paramref name="window"/> tokens.</summary>
+    public PreNormAttention(ByteFormerConfig config, int window) : base("pre_norm_mha")
     {
         norm = new ReferenceLayerNorm(config.EmbedDim, config.Semantics == AttentionSemantics.Corenet);
-        attention = new MultiHeadAttention(config);
+        attention = new MultiHeadAttention(config, window);
         dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }

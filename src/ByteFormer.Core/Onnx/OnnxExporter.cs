@@ -101,9 +101,12 @@ public static class OnnxExporter
             }
 
             var x = k == 2 * s ? FusedTokenReduction(ids) : EmbeddingConv(ids);                // [B, N1, C]
-            var n1 = Dim(x, 1);
-            var positions = g.Op("Slice", [Weight("pos_embed.pos_embed.pos_embed", [cfg.MaxNumTokens, c]), g.Vec(0), n1, g.Vec(0)]);
-            x = g.Op("Add", [x, positions]);
+            if (cfg.Positions == PositionEncoding.Learned)
+            {
+                var n1 = Dim(x, 1);
+                var positions = g.Op("Slice", [Weight("pos_embed.pos_embed.pos_embed", [cfg.MaxNumTokens, c]), g.Vec(0), n1, g.Vec(0)]);
+                x = g.Op("Add", [x, positions]);
+            }
 
             for (var i = 0; i < cfg.NTransformerLayers; i++)
             {
@@ -184,7 +187,7 @@ public static class OnnxExporter
             var tokens = g.Op("Reshape", [xp, g.Ints([-1, c])]);
 
             string? mask = lengths is null ? null : AttentionMask(lengths, padded, length, window, shift);
-            var h = g.Op("Add", [tokens, Attention(BlockNorm(tokens, $"{prefix}.pre_norm_mha.0", window), length, mask, $"{prefix}.pre_norm_mha.1")]);
+            var h = g.Op("Add", [tokens, Attention(BlockNorm(tokens, $"{prefix}.pre_norm_mha.0", window), length, mask, $"{prefix}.pre_norm_mha.1", window)]);
             var hidden = Linear(BlockNorm(h, $"{prefix}.pre_norm_ffn.0", window), $"{prefix}.pre_norm_ffn.1");
             // GELU, exact erf form (the pattern ORT fuses into one Gelu node).
             var erf = g.Op("Erf", [g.Op("Div", [hidden, g.FloatScalar(MathF.Sqrt(2f))])]);
@@ -244,7 +247,7 @@ public static class OnnxExporter
 
         /// <summary>CoreNet's attention on the windows of tokens [B·Np, C] (windows of <paramref name="length"/>): q, k, v from
         /// qkv_proj, softmax(q kᵀ / √d) v per head, out_proj; [B·Np, C] out.</summary>
-        private string Attention(string x, string length, string? mask, string prefix)
+        private string Attention(string x, string length, string? mask, string prefix, long window)
         {
             long c = cfg.EmbedDim, heads = cfg.NAttnHeads, d = cfg.HeadDim;
             using var qkvWeight = weights[$"{prefix}.qkv_proj.weight"].clone();                  // [3C, C]: rows q | k | v
@@ -262,10 +265,25 @@ public static class OnnxExporter
             var keys = g.Op("Gather", [perHead, g.Scalar(1)], ("axis", 0L));
             var v = g.Op("Gather", [perHead, g.Scalar(2)], ("axis", 0L));
             var scores = g.Op("MatMul", [q, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]); // [b, h, L, L]
+            if (cfg.Positions == PositionEncoding.Relative) scores = g.Op("Add", [scores, RelativeBias(prefix, window, length)]);
             if (mask is not null) scores = g.Op("Add", [scores, mask]);
             var attended = g.Op("MatMul", [g.Op("Softmax", [scores], ("axis", -1L)), v]);         // [b, h, L, d]
             var joined = g.Op("Reshape", [g.Op("Transpose", [attended], ("perm", new long[] { 0, 2, 1, 3 })), g.Ints([-1, c])]);
             return Linear(joined, $"{prefix}.out_proj");
+        }
+
+        /// <summary>The relative position bias of a window of <paramref name="length"/> tokens, [h, L, L]: the table gathered
+        /// once at export into the full window's [h, w, w] (entry i, j is offset i − j), of which a shorter window is the
+        /// top-left corner.</summary>
+        private string RelativeBias(string prefix, long window, string length)
+        {
+            var table = weights[$"{prefix}.relative_position_bias"];                           // [h, 2w − 1]
+            using var positions = arange(window, dtype: int64);
+            using var offsets = positions.unsqueeze(1) - positions.unsqueeze(0) + (window - 1);
+            using var full = table.index_select(1, offsets.flatten()).view(cfg.NAttnHeads, window, window);
+            var name = g.Floats(g.Fresh(prefix + ".relative_bias"), Data(full), cfg.NAttnHeads, window, window);
+            var corner = g.Op("Concat", [length, length], ("axis", 0L));
+            return g.Op("Slice", [name, g.Ints([0, 0]), corner, g.Ints([1, 2])]);
         }
 
         /// <summary>Token merging: neighbours side by side, Linear(2C, C) and LayerNorm; masked padding zeroed first.</summary>

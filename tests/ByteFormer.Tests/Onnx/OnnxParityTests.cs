@@ -68,6 +68,22 @@ public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper output)
         AssertParity(loaded, extraLengths: []);
     }
 
+    [Theory]
+    [InlineData(PositionEncoding.None)]
+    [InlineData(PositionEncoding.Relative)]
+    public void Models_without_the_learned_table_export_with_their_positions(PositionEncoding positions)
+    {
+        // Windows of 32 with shifts of 16: the relative bias meets short windows, padding and shifted-window masks.
+        var config = ByteFormerConfig.Preset("nano") with { MaxNumTokens = 300, Positions = positions };
+        using var model = new ByteFormerModel(config);
+        using (TorchSharp.torch.no_grad())
+            foreach (var (name, t) in model.state_dict())
+                if (name.EndsWith("relative_position_bias", StringComparison.Ordinal)) t.normal_(0, 1);   // far from 0, so a wrong index shows
+        using var loaded = new LoadedModel(model, ModelFile.DefaultLabels(config.NClasses), new Dictionary<string, string>()) { Source = positions.ToString() };
+        loaded.Model.eval();
+        AssertParity(loaded, extraLengths: []);
+    }
+
     /// <summary>Logits of both backends at lengths 1, k − 1, k, k + 1, odd and even lengths between, and the budget, alone and mixed.</summary>
     private void AssertParity(LoadedModel loaded, int[] extraLengths)
     {
