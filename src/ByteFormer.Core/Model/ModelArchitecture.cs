@@ -52,7 +52,7 @@ public static class ModelArchitecture
                 var c = ParseConfig(ByteFormerConfig.FromJson, configJson, source);
                 double dim = c.EmbedDim;
                 return Blocks(c.NTransformerLayers, dim, c.FfnDim) + (double)c.VocabSize * dim + dim * dim * c.ConvKernelSize
-                       + (double)c.MaxNumTokens * dim + dim * c.NClasses;
+                       + (c.Positions == PositionEncoding.Learned ? (double)c.MaxNumTokens * dim : 0) + dim * c.NClasses;
             }
             case PixelVit:
             {
