@@ -181,9 +181,10 @@ internal sealed class ProjectPngWriter(bool stored) : IImageWriter
 }
 
 /// <summary>
-/// The project's own BMP writer: BITMAPINFOHEADER (40), V4 (108) or V5 (124); gray as an 8-bit palette (256
-/// entries, or as many as the brightest pixel needs) or 24-bit; RGB as 24-bit or 32-bit; bottom-up or top-down
-/// rows; resolution and image-size fields set or zero.
+/// The project's own BMP writer: BITMAPINFOHEADER (40), V4 (108) or V5 (124); gray as an 8-bit palette (the gray
+/// ramp of 256 entries or as many as the brightest pixel needs, or only the image's own grays, in order of first
+/// appearance as netpbm's <c>ppmtobmp</c> writes them, or sorted; the pixel bytes are then indices, not grays) or
+/// 24-bit; RGB as 24-bit or 32-bit; bottom-up or top-down rows; resolution and image-size fields set or zero.
 /// </summary>
 internal sealed class ProjectBmpWriter : IImageWriter
 {
@@ -195,6 +196,11 @@ internal sealed class ProjectBmpWriter : IImageWriter
         int headerSize = random.Pick(new[] { 40, 40, 108, 124 });
         int bits = image.Channels == 1 ? (random.Chance(0.75) ? 8 : 24) : (random.Chance(0.8) ? 24 : 32);
         int colours = bits == 8 ? (random.Chance(0.7) ? 256 : image.Pixels.Max() + 1) : 0;
+        // An indexed palette of the image's own grays (drawn after the ramp's size, so the ramp's files are as before).
+        byte[]? palette = bits == 8 && random.Chance(0.4) ? OwnGrays(image.Pixels, sorted: random.Chance(0.3)) : null;
+        if (palette is not null) colours = palette.Length;
+        var index = new byte[256];
+        if (palette is not null) for (var i = 0; i < palette.Length; i++) index[palette[i]] = (byte)i;
         bool topDown = random.Chance(0.2);
         int rowBytes = (image.Width * bits / 8 + 3) / 4 * 4;
         int dataOffset = 14 + headerSize + 4 * colours;
@@ -216,7 +222,7 @@ internal sealed class ProjectBmpWriter : IImageWriter
             BinaryPrimitives.WriteInt32LittleEndian(s[38..], ppm);
             BinaryPrimitives.WriteInt32LittleEndian(s[42..], ppm);
         }
-        if (bits == 8 && (colours != 256 || random.Chance(0.5))) BinaryPrimitives.WriteInt32LittleEndian(s[46..], colours);
+        if (bits == 8 && (colours != 256 || palette is not null || random.Chance(0.5))) BinaryPrimitives.WriteInt32LittleEndian(s[46..], colours);
         if (headerSize >= 108)
         {
             // V4: no masks for BI_RGB; colour space sRGB ('sRGB') or calibrated (0, with zero endpoints).
@@ -226,7 +232,7 @@ internal sealed class ProjectBmpWriter : IImageWriter
         for (var i = 0; i < colours; i++)
         {
             var p = 14 + headerSize + 4 * i;
-            s[p] = s[p + 1] = s[p + 2] = (byte)i;
+            s[p] = s[p + 1] = s[p + 2] = palette is null ? (byte)i : palette[i];
         }
         for (var y = 0; y < image.Height; y++)
         {
@@ -234,7 +240,7 @@ internal sealed class ProjectBmpWriter : IImageWriter
             for (var x = 0; x < image.Width; x++)
             {
                 var src = (y * image.Width + x) * image.Channels;
-                if (bits == 8) { row[x] = image.Pixels[src]; continue; }
+                if (bits == 8) { row[x] = palette is null ? image.Pixels[src] : index[image.Pixels[src]]; continue; }
                 int b = bits / 8;
                 var (r, g, bl) = image.Channels == 1
                     ? (image.Pixels[src], image.Pixels[src], image.Pixels[src])
@@ -246,5 +252,16 @@ internal sealed class ProjectBmpWriter : IImageWriter
             }
         }
         return output;
+    }
+
+    /// <summary>The distinct values of <paramref name="pixels"/>, in order of first appearance or sorted.</summary>
+    private static byte[] OwnGrays(byte[] pixels, bool sorted)
+    {
+        var seen = new bool[256];
+        var order = new List<byte>();
+        foreach (var p in pixels)
+            if (!seen[p]) { seen[p] = true; order.Add(p); }
+        if (sorted) order.Sort();
+        return [.. order];
     }
 }

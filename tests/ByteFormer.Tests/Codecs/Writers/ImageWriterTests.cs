@@ -67,6 +67,31 @@ public class ImageWriterTests
     }
 
     [Fact]
+    public void The_project_bmp_writer_also_writes_an_indexed_palette_of_the_images_own_grays_as_netpbm_does()
+    {
+        // Pixel bytes that are palette indices (not the grays) are what netpbm's ppmtobmp writes, a layout the gray ramp
+        // never shows: the seeds must reach it, and its files must decode to the same pixels.
+        var writer = ImageWriters.Get("bmp-project");
+        var image = Gray();
+        var indexed = 0;
+        for (var seed = 0; seed < 60; seed++)
+        {
+            var file = writer.Write(image, new Random(seed));
+            int offset = BitConverter.ToInt32(file, 10), height = Math.Abs(BitConverter.ToInt32(file, 22));
+            if (BitConverter.ToInt16(file, 28) != 8) continue;
+            int colours = BitConverter.ToInt32(file, 46), header = BitConverter.ToInt32(file, 14);
+            var ramp = Enumerable.Range(0, colours == 0 ? 256 : colours).All(i => file[14 + header + 4 * i] == i);
+            if (ramp) continue;
+            indexed++;
+            Assert.Equal(image.Pixels.Distinct().Count(), colours);
+            var decoded = Independent(writer.Name, writer.Format, file, out _, out var h);
+            Assert.Equal(height, h);
+            Assert.True(AsRgb(image).AsSpan().SequenceEqual(decoded), $"seed {seed}: an indexed BMP decodes to other pixels");
+        }
+        Assert.True(indexed >= 5, $"only {indexed} of 60 seeds wrote an indexed palette");
+    }
+
+    [Fact]
     public void Tiff_writers_write_both_byte_orders_across_seeds()
     {
         foreach (var name in new[] { "tiff-project", "tiff-libtiff" })
