@@ -90,6 +90,11 @@ public static class MetadataInsertion
         var output = (byte[])[.. file.AsSpan(0, offBits), .. Encoding.ASCII.GetBytes(Ascii(random, bytes)), .. file.AsSpan(offBits)];
         BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(2), output.Length);
         BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(10), offBits + bytes);
+        // A palette of "all 2^bits colours" (biClrUsed 0) is spelled out: ImageSharp infers the palette entry size from
+        // the space before the pixels when biClrUsed is 0, and would read the gap as wider entries.
+        int bits = BinaryPrimitives.ReadInt16LittleEndian(file.AsSpan(28));
+        if (headerSize >= 40 && bits is 1 or 2 or 4 or 8 && BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(46)) == 0)
+            BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(46), 1 << bits);
         if (headerSize >= 124)
         {
             uint csType = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(14 + 56));

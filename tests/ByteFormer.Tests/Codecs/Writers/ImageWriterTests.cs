@@ -87,6 +87,9 @@ public class ImageWriterTests
             var decoded = Independent(writer.Name, writer.Format, file, out _, out var h);
             Assert.Equal(height, h);
             Assert.True(AsRgb(image).AsSpan().SequenceEqual(decoded), $"seed {seed}: an indexed BMP decodes to other pixels");
+            var inserted = MetadataInsertion.Insert(file, writer.Format, 1024, new Random(seed));
+            Assert.True(AsRgb(image).AsSpan().SequenceEqual(Independent(writer.Name, writer.Format, inserted, out _, out _)),
+                $"seed {seed}: an indexed BMP with 1,024 bytes of metadata decodes to other pixels");
         }
         Assert.True(indexed >= 5, $"only {indexed} of 60 seeds wrote an indexed palette");
     }
