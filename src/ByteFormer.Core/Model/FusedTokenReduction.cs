@@ -34,7 +34,9 @@ public static class FusedTokenReduction
         using var windows = ids.unfold(1, k, stride);                              // [B, N1, k]
         long n1 = windows.shape[1], tokens = b * n1;
         using var offsets = arange(k, dtype: ScalarType.Int64, device: ids.device).mul_(rows);
-        using var index = windows.add(offsets).reshape(tokens, k);                // [B·N1, k] rows of flat
+        // Plus, not add: add's on-the-fly alpha Scalar can be finalised mid-call (TensorArithmetic), which on these int64
+        // indices failed with "for integral input tensors, argument alpha must not be a floating point number".
+        using var index = windows.Plus(offsets).reshape(tokens, k);               // [B·N1, k] rows of flat
         var taps = Math.Clamp(maxGatherElements / Math.Max(1, tokens * c), 1, k);
         Tensor? sum = null;
         for (long j = 0; j < k; j += taps)
@@ -49,7 +51,7 @@ public static class FusedTokenReduction
                 sum = part;
                 continue;
             }
-            sum.add_(part);
+            sum.add_(part, TensorArithmetic.OneScalar);
             part.Dispose();
         }
         return sum!.view(b, n1, c);

@@ -62,12 +62,22 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private Tensor RelativeScores(long n, Tensor? mask, Device device)
     {
         if (n > window) throw new ArgumentException($"windows of {n} tokens are longer than the bias table's {window}");
-        var positions = arange(n, dtype: int64, device: device);
-        using var last = (window - 1).ToScalar();
-        var offsets = (positions.unsqueeze(1) - positions.unsqueeze(0)).Plus(last);        // [n, n] in 0 .. 2w−2
-        var bias = relative_position_bias!.index_select(1, offsets.flatten()).view(1, heads, n, n);
+        // Built from an array, not with tensor arithmetic: no op with TorchSharp's on-the-fly alpha on int64 indices.
+        var offsets = tensor(RelativeIndex(n, window), dtype: int64, device: device);
+        var bias = relative_position_bias!.index_select(1, offsets).view(1, heads, n, n);
         if (mask is null) return bias;
         using var negativeInfinity = float.NegativeInfinity.ToScalar();
         return bias.masked_fill(mask.logical_not(), negativeInfinity);                     // [b or 1, h, n, n]
+    }
+
+    /// <summary>Row-major [n, n] table indices of a window of <paramref name="n"/> tokens: entry (i, j) is offset
+    /// i − j, stored at w − 1 + i − j in a table of 2w − 1 entries.</summary>
+    internal static long[] RelativeIndex(long n, long window)
+    {
+        var index = new long[n * n];
+        for (long i = 0; i < n; i++)
+        for (long j = 0; j < n; j++)
+            index[i * n + j] = window - 1 + i - j;
+        return index;
     }
 }

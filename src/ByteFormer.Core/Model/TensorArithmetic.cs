@@ -13,6 +13,9 @@ internal static class TensorArithmetic
 {
     private static readonly Scalar One = 1.ToScalar();
 
+    /// <summary>The rooted alpha of 1, for in-place additions (<c>add_(b, OneScalar)</c>).</summary>
+    public static Scalar OneScalar => One;
+
     /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 

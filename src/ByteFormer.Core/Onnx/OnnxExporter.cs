@@ -1,5 +1,4 @@
 using System.Reflection;
-using TorchSharp;
 using ByteFormer.Inference;
 using ByteFormer.Model;
 using static TorchSharp.torch;
@@ -279,10 +278,8 @@ public static class OnnxExporter
         private string RelativeBias(string prefix, long window, string length)
         {
             var table = weights[$"{prefix}.relative_position_bias"];                           // [h, 2w − 1]
-            using var positions = arange(window, dtype: int64);
-            using var last = (window - 1).ToScalar();                                           // explicit: see Training.AdamW
-            using var offsets = (positions.unsqueeze(1) - positions.unsqueeze(0)).add(last);
-            using var full = table.index_select(1, offsets.flatten()).view(cfg.NAttnHeads, window, window);
+            using var offsets = tensor(MultiHeadAttention.RelativeIndex(window, window), dtype: int64);
+            using var full = table.index_select(1, offsets).view(cfg.NAttnHeads, window, window);
             var name = g.Floats(g.Fresh(prefix + ".relative_bias"), Data(full), cfg.NAttnHeads, window, window);
             var corner = g.Op("Concat", [length, length], ("axis", 0L));
             return g.Op("Slice", [name, g.Ints([0, 0]), corner, g.Ints([1, 2])]);
