@@ -62,12 +62,42 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private Tensor RelativeScores(long n, Tensor? mask, Device device)
     {
         if (n > window) throw new ArgumentException($"windows of {n} tokens are longer than the bias table's {window}");
-        // Built from an array, not with tensor arithmetic: no op with TorchSharp's on-the-fly alpha on int64 indices.
-        var offsets = tensor(RelativeIndex(n, window), dtype: int64, device: device);
-        var bias = relative_position_bias!.index_select(1, offsets).view(1, heads, n, n);
+        var bias = relative_position_bias!.index_select(1, OffsetIndex(n, device)).view(1, heads, n, n);
         if (mask is null) return bias;
         using var negativeInfinity = float.NegativeInfinity.ToScalar();
         return bias.masked_fill(mask.logical_not(), negativeInfinity);                     // [b or 1, h, n, n]
+    }
+
+    // The bias table's indices for a full window, per device, kept so that a forward pass does not rebuild them in
+    // every block; a shorter window's are its top-left corner (entry i, j is offset i − j at any length).
+    private readonly Dictionary<DeviceType, Tensor> offsetIndex = [];
+
+    /// <summary>The bias table's indices for windows of <paramref name="n"/> tokens, [n·n] int64 on <paramref name="device"/>.</summary>
+    private Tensor OffsetIndex(long n, Device device)
+    {
+        Tensor full;
+        lock (offsetIndex)
+        {
+            if (!offsetIndex.TryGetValue(device.type, out full!))
+            {
+                // Built from an array, not with tensor arithmetic: no op with TorchSharp's on-the-fly alpha on int64 indices.
+                full = tensor(RelativeIndex(window, window), [window, window], dtype: int64, device: device).DetachFromDisposeScope();
+                offsetIndex[device.type] = full;
+            }
+        }
+        return n == window ? full.reshape(-1) : full.narrow(0, 0, n).narrow(1, 0, n).reshape(-1);
+    }
+
+    /// <summary>Frees the cached indices with the module's tensors.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            lock (offsetIndex)
+            {
+                foreach (var t in offsetIndex.Values) t.Dispose();
+                offsetIndex.Clear();
+            }
+        base.Dispose(disposing);
     }
 
     /// <summary>Row-major [n, n] table indices of a window of <paramref name="n"/> tokens: entry (i, j) is offset
