@@ -11,43 +11,15 @@
 #   SECONDS_LOAD=10 REQUESTS=20000 scripts/serve-loadtest.sh   # a quick one
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=${MODEL:-models/fashion-mnist-tiff.safetensors}
-NAME=$(basename "$MODEL" .safetensors)
-SAMPLES=${SAMPLES:-samples/images/tiff}
-CLIENTS=${CLIENTS:-16}
 SECONDS_LOAD=${SECONDS_LOAD:-60}
 REQUESTS=${REQUESTS:-100000}
 PORT=${PORT:-18181}
 OVERLOAD_SECONDS=${OVERLOAD_SECONDS:-20}
-SERVE_ARGS=${SERVE_ARGS:-}
 OUT=${OUT:-/tmp/serve-loadtest}
 PREDICT_FILES=${PREDICT_FILES:-5000}
-mkdir -p "$OUT"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/ByteFormer.Cli -c Release -v q -nologo >/dev/null
-BF=src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer
-URL=http://127.0.0.1:$PORT
-
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
-  fi
-  server_pid=
-}
-
-start_server() {
-  # shellcheck disable=SC2086
-  "$BF" serve "$MODEL" --port "$PORT" $SERVE_ARGS "$@" 2>>"$OUT/serve.log" &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "$URL/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "serve-loadtest: the server did not become ready (see $OUT/serve.log)" >&2
-  exit 1
-}
+# shellcheck source=serve-common.sh
+source scripts/serve-common.sh
 
 # predict's own batched throughput: files/s over the extra files of a large run against a run on the samples alone.
 many=$(mktemp -d)

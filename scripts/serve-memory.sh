@@ -6,23 +6,14 @@
 #   SEGMENTS=3 PER=10000 scripts/serve-memory.sh # a quick one
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=${MODEL:-models/fashion-mnist-tiff.safetensors}
-NAME=$(basename "$MODEL" .safetensors)
-SAMPLES=${SAMPLES:-samples/images/tiff}
-CLIENTS=${CLIENTS:-16}
 SEGMENTS=${SEGMENTS:-6}
 PER=${PER:-50000}
 PORT=${PORT:-18182}
 OUT=${OUT:-/tmp/serve-memory}
-mkdir -p "$OUT"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-BF=${BYTEFORMER:-src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer}
-URL=http://127.0.0.1:$PORT
-"$BF" serve "$MODEL" --port "$PORT" 2>>"$OUT/serve.log" &
-server_pid=$!
-trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -sf "$URL/readyz" >/dev/null || { echo "serve-memory: the server did not become ready (see $OUT/serve.log)" >&2; exit 1; }
+# shellcheck source=serve-common.sh
+source scripts/serve-common.sh
+trap stop_server EXIT
+start_server
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server_pid/status"; }
 echo "== $(date -u '+%F %T') UTC, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $SEGMENTS × $PER requests, $CLIENTS clients" | tee "$OUT/summary.txt"
 printf 'requests_done\trss_mb\tfiles_per_s\tp99_ms\terrors\n' >"$OUT/rss.tsv"
