@@ -5,7 +5,8 @@ namespace ByteFormer.Data;
 
 /// <summary>
 /// Images written to files by a pool of real writers (<see cref="ImageWriters"/>), drawn per image per epoch: each
-/// sample takes a format (uniformly over the pool's formats, so no format dominates by having more writers), a
+/// sample takes a format (uniformly over the pool's formats, so no format dominates by having more writers, or by
+/// <c>formatWeights</c>: a format that is harder to read can be drawn more often), a
 /// writer of that format, that writer's randomised options, and, with <see cref="MetadataBytes"/> set, a block of
 /// valid metadata of random length before the pixels (<see cref="MetadataInsertion"/>). The model thus sees each
 /// image at many layouts and offsets, as files from other programs come. Everything is a pure function of
@@ -28,18 +29,38 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <param name="metadataBytes">The most metadata bytes inserted before the pixels (0: none). Lengths are drawn
     /// log-uniformly, with a quarter of the files left as written, unless <paramref name="exactMetadata"/>.</param>
     /// <param name="exactMetadata">Insert exactly <paramref name="metadataBytes"/> into every file (the offset curve's test files).</param>
+    /// <param name="formatWeights">How often each format is drawn relative to the others (a format not named weighs 1);
+    /// null draws the formats uniformly.</param>
     public WrittenImageDataset(LabeledImages images, IReadOnlyList<IImageWriter> writers, ImageAugmentation? augmentation, int seed,
-        string name, int metadataBytes = 0, bool exactMetadata = false)
+        string name, int metadataBytes = 0, bool exactMetadata = false, IReadOnlyDictionary<ImageFormat, double>? formatWeights = null)
     {
         ExactMetadata = exactMetadata;
         if (writers.Count == 0) throw new ArgumentException("no writer given");
         if (metadataBytes < 0) throw new ArgumentOutOfRangeException(nameof(metadataBytes), "metadata length must be at least 0");
         byFormat = writers.GroupBy(w => w.Format).Select(g => (IReadOnlyList<IImageWriter>)g.ToList()).ToList();
+        if (formatWeights is not null)
+        {
+            foreach (var format in formatWeights.Keys)
+                if (byFormat.All(f => f[0].Format != format))
+                    throw new ArgumentException($"a weight is given for {new ImageEncoding(format)}, which no writer of the pool writes");
+            var weights = byFormat.Select(f => formatWeights.GetValueOrDefault(f[0].Format, 1.0)).ToArray();
+            var total = weights.Sum();
+            cumulativeShare = new double[weights.Length];
+            var sum = 0.0;
+            for (var i = 0; i < weights.Length; i++) cumulativeShare[i] = (sum += weights[i]) / total;
+            FormatWeights = formatWeights;
+        }
         (this.images, Writers, this.augmentation, this.seed, this.name, MetadataBytes) = (images, writers, augmentation, seed, name, metadataBytes);
     }
 
     /// <summary>The writer pool.</summary>
     public IReadOnlyList<IImageWriter> Writers { get; }
+
+    /// <summary>How often each format is drawn relative to the others (a format not named weighs 1); null: uniformly.</summary>
+    public IReadOnlyDictionary<ImageFormat, double>? FormatWeights { get; }
+
+    /// <summary>The share of draws up to and including each format of the pool; null for uniform draws.</summary>
+    private readonly double[]? cumulativeShare;
 
     /// <summary>The most metadata bytes inserted before the pixels (0: none).</summary>
     public int MetadataBytes { get; }
@@ -53,14 +74,25 @@ public sealed class WrittenImageDataset : IByteDataset
     public IReadOnlyList<string> ClassNames => images.ClassNames;
     /// <inheritdoc />
     public string Describe => $"{name} written by {Writers.Count} writers ({string.Join(", ", byFormat.Select(f => f[0].Format))})" +
-                              (MetadataBytes > 0 ? $", {(ExactMetadata ? "" : "up to ")}{MetadataBytes:N0} metadata bytes" : "") + (augmentation is null ? "" : ", augmented");
+                              (FormatWeights is null ? "" : $", formats weighted {string.Join(',', FormatWeights.Select(w => $"{new ImageEncoding(w.Key)}={w.Value:0.##}"))}")
+                              + (MetadataBytes > 0 ? $", {(ExactMetadata ? "" : "up to ")}{MetadataBytes:N0} metadata bytes" : "") + (augmentation is null ? "" : ", augmented");
     /// <inheritdoc />
     public int Label(int index) => images.Labels[index];
 
     /// <summary>The writer sample <paramref name="index"/> gets in <paramref name="epoch"/>.</summary>
     public IImageWriter WriterOf(int index, int epoch)
     {
-        var formats = byFormat[Seeds.Mix(seed, epoch, index, 0xF0A7) % byFormat.Count];
+        var draw = Seeds.Mix(seed, epoch, index, 0xF0A7);
+        IReadOnlyList<IImageWriter> formats;
+        if (cumulativeShare is null) formats = byFormat[draw % byFormat.Count];
+        else
+        {
+            // The same draw, read as a number in [0, 1), against the formats' cumulative shares.
+            var u = draw / 2147483648.0;
+            var f = 0;
+            while (f < cumulativeShare.Length - 1 && u >= cumulativeShare[f]) f++;
+            formats = byFormat[f];
+        }
         return formats[Seeds.Mix(seed, epoch, index, 0x3A17) % formats.Count];
     }
 

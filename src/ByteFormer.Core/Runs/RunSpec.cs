@@ -78,6 +78,11 @@ public sealed record RunSpec
     /// <summary>With <see cref="Writers"/>: the most bytes of valid metadata inserted before the pixels (random length); null for none.</summary>
     public int? MetadataBytes { get; init; }
 
+    /// <summary>With <see cref="Writers"/>: how often each format is drawn in training relative to the others
+    /// (<c>jpeg=3,png=2</c>: <see cref="Codecs.Writers.ImageWriters.ParseFormatWeights"/>; a format not named weighs 1); null draws
+    /// them uniformly. The test and validation files keep uniform draws, so their figures stay comparable between runs.</summary>
+    public string? FormatWeights { get; init; }
+
     /// <summary>
     /// The share of the training files held out as a validation split (at most <see cref="MaxValidationSamples"/>), on
     /// which the run chooses between its raw and its EMA weights; a Speech Commands set uses its own validation list.
@@ -161,6 +166,14 @@ public sealed record RunSpec
             throw new ByteFormerException("a writer pool replaces the encoding: give one or the other");
         if (MetadataBytes is < 0 or > 1_000_000) throw new ByteFormerException($"metadata length must be 0 to 1,000,000 bytes, not {MetadataBytes}");
         if (MetadataBytes is not null && Writers is null) throw new ByteFormerException("metadata insertion goes with a writer pool");
+        if (FormatWeights is not null)
+        {
+            if (Writers is null) throw new ByteFormerException("format weights go with a writer pool");
+            var pool = Codecs.Writers.ImageWriters.Parse(Writers).Select(w => w.Format).ToHashSet();
+            foreach (var format in Codecs.Writers.ImageWriters.ParseFormatWeights(FormatWeights).Keys)
+                if (!pool.Contains(format))
+                    throw new ByteFormerException($"a format weight names {new Codecs.ImageEncoding(format)}, which no writer of the pool '{Writers}' writes");
+        }
         if (Task is not (12 or 35)) throw new ByteFormerException($"a Speech Commands task has 12 or 35 classes, not {Task}");
         if (TrainLimit is < 1 || TestLimit is < 1) throw new ByteFormerException("a sample limit must be at least 1");
         if (ValidationShare is < 0 or >= 0.5) throw new ByteFormerException($"a validation share must be at least 0 and under 0.5, not {ValidationShare}");

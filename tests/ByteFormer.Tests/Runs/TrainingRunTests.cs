@@ -223,4 +223,31 @@ public class TrainingRunTests
             Assert.InRange(padded.Bytes(i, 0).Length - plain.Bytes(i, 0).Length, 256, 256 + 12);
         }
     }
+
+    [Fact]
+    public void Format_weights_draw_a_format_as_often_as_its_share_and_are_checked_before_any_data_is_read()
+    {
+        var images = FashionMnist.Load("test", limit: 10);
+        var pool = ImageWriters.Parse("tiff,png,jpeg");
+        var weighted = new WrittenImageDataset(images, pool, null, 3, "weighted", formatWeights: ImageWriters.ParseFormatWeights("jpeg=3, png=2"));
+        var uniform = new WrittenImageDataset(images, pool, null, 3, "uniform");
+        // 10 images × 600 epochs = 6,000 draws: shares 1/6, 2/6, 3/6 weighted, 1/3 each uniformly (±3 points is > 4 standard errors).
+        var draws = Enumerable.Range(0, 600).SelectMany(e => Enumerable.Range(0, 10).Select(i => (e, i))).ToList();
+        double Share(WrittenImageDataset d, ImageFormat f) => draws.Count(x => d.WriterOf(x.i, x.e).Format == f) / (double)draws.Count;
+        Assert.InRange(Share(weighted, ImageFormat.Tiff), 1 / 6.0 - 0.03, 1 / 6.0 + 0.03);
+        Assert.InRange(Share(weighted, ImageFormat.Png), 2 / 6.0 - 0.03, 2 / 6.0 + 0.03);
+        Assert.InRange(Share(weighted, ImageFormat.Jpeg), 3 / 6.0 - 0.03, 3 / 6.0 + 0.03);
+        Assert.InRange(Share(uniform, ImageFormat.Tiff), 1 / 3.0 - 0.03, 1 / 3.0 + 0.03);
+        Assert.Equal(weighted.WriterOf(4, 9), weighted.WriterOf(4, 9));
+        Assert.Contains("jpeg75=3", weighted.Describe);
+
+        Assert.Throws<ArgumentException>(() => new WrittenImageDataset(images, ImageWriters.Parse("tiff"), null, 0, "x",
+            formatWeights: ImageWriters.ParseFormatWeights("png=2")));
+        foreach (var bad in new[] { "jpeg", "jpeg=0", "jpeg=-1", "jpeg=NaN", "gif=2", "fhwc=2", "png=1,png=2", "" })
+            Assert.Throws<CodecException>(() => ImageWriters.ParseFormatWeights(bad));
+        var spec = new RunSpec { Data = RunSpec.FashionMnistName, Writers = "tiff,png", FormatWeights = "jpeg=2" };
+        Assert.Contains("no writer of the pool", Assert.Throws<ByteFormerException>(() => spec.Validate()).Message);
+        Assert.Throws<ByteFormerException>(() => (spec with { Writers = null, Encoding = "tiff" }).Validate());
+        (spec with { FormatWeights = "png=2" }).Validate();
+    }
 }

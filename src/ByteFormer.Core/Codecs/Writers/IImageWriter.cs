@@ -81,4 +81,28 @@ public static class ImageWriters
         if (result.Count == 0) throw new CodecException($"empty image writer list '{list}'");
         return result;
     }
+
+    /// <summary>
+    /// Reads format weights, <c>jpeg=3,png=2</c>: how often each format of a writer pool is drawn, relative to the
+    /// others (a format not named weighs 1). Format names as in <see cref="Parse"/>.
+    /// </summary>
+    /// <exception cref="CodecException">An item is not <c>format=weight</c>, names no image format, repeats one, or its
+    /// weight is not a positive finite number.</exception>
+    public static IReadOnlyDictionary<ImageFormat, double> ParseFormatWeights(string list)
+    {
+        var weights = new Dictionary<ImageFormat, double>();
+        foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2) throw new CodecException($"format weight '{item}' is not format=weight (e.g. jpeg=3)");
+            if (!ImageEncoding.TryParse(parts[0].ToLowerInvariant(), out var encoding) || encoding.IsRawPixels)
+                throw new CodecException($"format weight '{item}': '{parts[0]}' is not an image format (tiff, png, png-stored, jpeg, bmp, webp)");
+            if (!double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight)
+                || !double.IsFinite(weight) || weight <= 0 || weight > 1000)
+                throw new CodecException($"format weight '{item}': the weight must be a number above 0 and at most 1000");
+            if (!weights.TryAdd(encoding.Format, weight)) throw new CodecException($"format weights name '{parts[0]}' twice");
+        }
+        if (weights.Count == 0) throw new CodecException($"empty format weight list '{list}'");
+        return weights;
+    }
 }
