@@ -124,8 +124,38 @@ internal static class PredictCommand
         }
         if (format == Format.Json)
             io.Out.WriteLine(new JsonArray(all.Select(p => (JsonNode)ToJson(p, withLogits)).Concat(errors).ToArray()).ToJsonString());
-        else if (format == Format.Table && all.Count + errors.Count > 0) WriteTable(io, all, errors, withLogits, topK);
+        else if (format == Format.Table && all.Count + errors.Count > 0)
+        {
+            WriteTable(io, all, errors, withLogits, topK);
+            if (NamedScore(all, predictor.Labels) is { } score) io.Out.WriteLine(score);
+        }
         return failed == 0 ? 0 : ErrorReporter.Failure;
+    }
+
+    /// <summary>
+    /// The class a file's path names, for files laid out as samples are (<c>…/bag.tiff</c>) or as data sets are
+    /// (<c>…/bag/0001.tiff</c>), and the folder it is counted in (the one above the class); null when no label is named.
+    /// </summary>
+    internal static (string Label, string Group)? NamedClass(string path, IReadOnlyList<string> labels)
+    {
+        var full = path.Replace('\\', '/');
+        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) return null;
+        var stem = Path.GetFileNameWithoutExtension(parts[^1]);
+        string Folder(int fromEnd) => parts.Length > fromEnd ? parts[^(fromEnd + 1)] : ".";
+        if (labels.Contains(stem)) return (stem, Folder(1));
+        if (parts.Length > 1 && labels.Contains(parts[^2])) return (parts[^2], Folder(2));
+        return null;
+    }
+
+    /// <summary>"N of M files named for a class are right", by folder, when the files name their classes (the bundled samples do).</summary>
+    internal static string? NamedScore(IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
+    {
+        var named = predictions.Select(p => (p, named: NamedClass(p.Input.Name, labels))).Where(x => x.named is not null).ToList();
+        if (named.Count == 0) return null;
+        var right = named.Count(x => x.p.Best.Label == x.named!.Value.Label);
+        var groups = named.GroupBy(x => x.named!.Value.Group).Select(g => $"{g.Key} {g.Count(x => x.p.Best.Label == x.named!.Value.Label)}/{g.Count()}");
+        return $"{right} of {named.Count} files named for their class are right ({100.0 * right / named.Count:0.#}%): {string.Join(", ", groups)}";
     }
 
     private static JsonObject ToJson(Prediction p, bool withLogits)

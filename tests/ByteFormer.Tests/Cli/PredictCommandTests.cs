@@ -175,4 +175,24 @@ public class BundledModelTests
         CliRunner.AssertCleanFailure(CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), dir.File("empty"), "-r"),
             "holds no files");
     }
+
+    [Fact]
+    public void The_table_counts_the_files_named_for_their_class_by_folder()
+    {
+        var samples = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), RepoFile("samples/images/tiff"), "-r");
+        Assert.True(samples.ExitCode == 0, samples.Err);
+        Assert.Contains("10 of 10 files named for their class are right (100%): tiff 10/10", samples.Out);
+
+        // A data set's layout (class folders) counts too; a file that names no class is not counted.
+        using var dir = new TempDir();
+        foreach (var d in new[] { "mine/bag", "mine/coat" }) Directory.CreateDirectory(dir.File(d));
+        File.Copy(RepoFile("samples/images/tiff/bag.tiff"), dir.File("mine/bag/0001.tiff"));
+        File.Copy(RepoFile("samples/images/tiff/bag.tiff"), dir.File("mine/coat/0002.tiff"));    // a bag filed as a coat
+        File.Copy(RepoFile("samples/images/tiff/bag.tiff"), dir.File("mine/unnamed.tiff"));
+        var mine = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), dir.File("mine"), "-r");
+        Assert.True(mine.ExitCode == 0, mine.Err);
+        Assert.Contains("1 of 2 files named for their class are right (50%): mine 1/2", mine.Out);
+        var json = CliRunner.Run("predict", RepoFile("models/fashion-mnist-tiff.safetensors"), dir.File("mine"), "-r", "--json");
+        Assert.DoesNotContain("named for their class", json.Out);                                // JSON stays one array
+    }
 }
