@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ByteFormer.Cli.Output;
 using ByteFormer.Codecs;
+using ByteFormer.Codecs.Writers;
 using ByteFormer.Data;
 using ByteFormer.Data.Speech;
 using ByteFormer.Inference;
@@ -13,14 +14,22 @@ internal static class DataCommand
     public static Command Create(CliIO io)
     {
         var command = new Command("data", "Make data sets of real files");
-        var encoding = new Option<string>("--encoding") { Description = "fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q]", Required = true };
+        var encoding = new Option<string?>("--encoding") { Description = "fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q] (or --writer)" };
+        var writer = new Option<string?>("--writer") { Description = "Write every image with this writer of the training pool (e.g. tiff-libtiff, png-skia; an unknown name lists them all), its options drawn per image, in place of --encoding" };
         var quality = new Option<int?>("--quality") { Description = "JPEG/WebP quality (default 75)" };
         var output = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
         var root = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
         var limit = new Option<int?>("--limit") { Description = "Only the first N images of each split (default: all)" };
-        var fashion = new Command("fashion-mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist) as DIR/{train,test}/<class>/*") { encoding, quality, output, root, limit };
-        fashion.SetAction(parse => ErrorReporter.Guard(io, () => FashionMnistFiles(io,
-            ImageEncoding.Parse(parse.GetValue(encoding)!, parse.GetValue(quality)), parse.GetValue(output)!, parse.GetValue(root)!, parse.GetValue(limit))));
+        var fashion = new Command("fashion-mnist", "Fashion-MNIST (Debian's dataset-fashion-mnist) as DIR/{train,test}/<class>/*") { encoding, writer, quality, output, root, limit };
+        fashion.SetAction(parse => ErrorReporter.Guard(io, () =>
+        {
+            var (encodingName, writerName) = (parse.GetValue(encoding), parse.GetValue(writer));
+            if ((encodingName is null) == (writerName is null)) throw new ByteFormerException("give --encoding or --writer (one of them)");
+            if (writerName is not null && parse.GetValue(quality) is not null) throw new ByteFormerException("--quality goes with --encoding; a writer draws its own");
+            var format = writerName is null ? new FileFormat(ImageEncoding.Parse(encodingName!, parse.GetValue(quality)))
+                : new FileFormat(ImageWriters.Get(writerName));
+            return FashionMnistFiles(io, format, parse.GetValue(output)!, parse.GetValue(root)!, parse.GetValue(limit));
+        }));
         command.Add(fashion);
 
         var synthOut = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
@@ -153,7 +162,20 @@ internal static class DataCommand
         return 0;
     }
 
-    private static int FashionMnistFiles(CliIO io, ImageEncoding encoding, string output, string root, int? limit)
+    /// <summary>What writes the files: an encoding (the same bytes for the same image), or a pool writer whose options are drawn per image (seeded by split and index).</summary>
+    private sealed class FileFormat
+    {
+        private readonly ImageEncoding? encoding;
+        private readonly IImageWriter? writer;
+        public FileFormat(ImageEncoding encoding) => this.encoding = encoding;
+        public FileFormat(IImageWriter writer) => this.writer = writer;
+        public string Extension => (encoding ?? new ImageEncoding(writer!.Format)).Extension;
+        public byte[] Write(PixelImage image, int split, int index) =>
+            encoding?.Encode(image) ?? writer!.Write(image, new Random(Seeds.Mix(split, index, 0xDA7A)));
+        public override string ToString() => encoding?.ToString() ?? $"{writer!.Name}";
+    }
+
+    private static int FashionMnistFiles(CliIO io, FileFormat encoding, string output, string root, int? limit)
     {
         if (Directory.Exists(output) || File.Exists(output))
             throw new ByteFormerException($"{output} already exists; choose another --out or remove it");
@@ -161,13 +183,13 @@ internal static class DataCommand
         var partial = full + ".partial";
         if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         long files = 0, bytes = 0;
-        foreach (var split in new[] { "train", "test" })
+        foreach (var (split, splitIndex) in new[] { ("train", 0), ("test", 1) })
         {
             var set = FashionMnist.Load(split, root, limit);
             foreach (var name in set.ClassNames) Directory.CreateDirectory(Path.Combine(partial, split, name));
             for (var i = 0; i < set.Images.Count; i++)
             {
-                var data = encoding.Encode(set.Images[i]);
+                var data = encoding.Write(set.Images[i], splitIndex, i);
                 File.WriteAllBytes(Path.Combine(partial, split, set.ClassNames[set.Labels[i]], $"{split}_{i:D5}{encoding.Extension}"), data);
                 files++;
                 bytes += data.Length;
