@@ -8,7 +8,7 @@ internal static class BundledModel
     public const string Name = "default";
 
     /// <summary>Where the build puts the bundled model, relative to the program (ByteFormer.Cli.csproj).</summary>
-    public const string RelativePath = "models/fashion-mnist-tiff.safetensors";
+    public const string RelativePath = "models/fashion-mnist-images.safetensors";
 
     /// <summary>A model argument as a path: <see cref="Name"/> is the bundled model unless a file of that name is here.</summary>
     public static string Resolve(string model)
@@ -21,5 +21,5 @@ internal static class BundledModel
     }
 
     /// <summary>The model argument's help text, with the bundled model named.</summary>
-    public static string Describe(string what) => $"{what}, or '{Name}' for the bundled Fashion-MNIST TIFF model";
+    public static string Describe(string what) => $"{what}, or '{Name}' for the bundled Fashion-MNIST model of every image format";
 }

@@ -122,12 +122,31 @@ public class BundledModelTests
     public void Default_is_the_bundled_model_that_ships_next_to_the_program()
     {
         // The build copies the model next to the program (and into the tool package): no path into the checkout.
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models/fashion-mnist-tiff.safetensors")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models/fashion-mnist-images.safetensors")));
         var r = CliRunner.Run("predict", "default", RepoFile("samples/images/tiff/bag.tiff"), "--json");
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Equal("bag", System.Text.Json.Nodes.JsonNode.Parse(r.Out)!.AsArray()[0]!["label"]!.GetValue<string>());
         var info = CliRunner.Run("info", "default");
         Assert.True(info.ExitCode == 0, info.Err);
+    }
+
+    [Fact]
+    public void The_main_job_gets_as_many_samples_right_as_the_readme_says_with_one_model_for_every_format()
+    {
+        // The README's main job: the bundled default model on every bundled image sample, several formats and writers.
+        var readme = File.ReadAllText(RepoFile("README.md"));
+        var claim = System.Text.RegularExpressions.Regex.Match(readme, @"It gets \*\*(\d+) of the (\d+)\*\* right");
+        Assert.True(claim.Success, "the README no longer says how many samples the main job gets right");
+        var r = CliRunner.Run("predict", "default", RepoFile("samples/images"), "-r");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var count = System.Text.RegularExpressions.Regex.Match(r.Out, @"(\d+) of (\d+) files named for their class are right");
+        Assert.True(count.Success, r.Out);
+        Assert.Equal((claim.Groups[1].Value, claim.Groups[2].Value), (count.Groups[1].Value, count.Groups[2].Value));
+        Assert.Equal(Directory.GetFiles(RepoFile("samples/images"), "*", SearchOption.AllDirectories).Length, int.Parse(count.Groups[2].Value));
+        // One model, no format flag: it was trained on every image format the samples hold.
+        var info = CliRunner.Run("info", "default", "--json");
+        Assert.True(info.ExitCode == 0, info.Err);
+        Assert.Contains("\"byteformer.encoding\": \"tiff,png,png-stored,jpeg75,bmp,webp75\"", info.Out);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class OnnxParityTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> BundledModels() => new("fashion-mnist-tiff", "fashion-mnist-png-stored", "keywords-wav-int16-8k");
+    public static TheoryData<string> BundledModels() => new("fashion-mnist-tiff", "fashion-mnist-images", "fashion-mnist-png-stored", "keywords-wav-int16-8k");
 
     [Theory]
     [MemberData(nameof(BundledModels))]
