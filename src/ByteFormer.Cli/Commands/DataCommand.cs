@@ -14,8 +14,8 @@ internal static class DataCommand
     public static Command Create(CliIO io)
     {
         var command = new Command("data", "Make data sets of real files");
-        var encoding = new Option<string?>("--encoding") { Description = "fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q] (or --writer)" };
-        var writer = new Option<string?>("--writer") { Description = "Write every image with this writer of the training pool (e.g. tiff-libtiff, png-skia; an unknown name lists them all), its options drawn per image, in place of --encoding" };
+        var encoding = new Option<string?>("--encoding") { Description = "fhwc, fchw, tiff, png-stored, png, jpeg[Q], bmp, webp[Q] (this or --writer is required)" };
+        var writer = new Option<string?>("--writer") { Description = "Write every image with this writer of the training pool (e.g. tiff-libtiff, png-skia; an unknown name lists them all), its options drawn per image (this or --encoding is required)" };
         var quality = new Option<int?>("--quality") { Description = "JPEG/WebP quality (default 75)" };
         var output = new Option<string>("--out") { Description = "Folder to create (must not exist)", Required = true };
         var root = new Option<string>("--source") { Description = "Where Debian's dataset-fashion-mnist is", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
