@@ -172,7 +172,7 @@ internal static class DataCommand
         public string Extension => (encoding ?? new ImageEncoding(writer!.Format)).Extension;
         public byte[] Write(PixelImage image, int split, int index) =>
             encoding?.Encode(image) ?? writer!.Write(image, new Random(Seeds.Mix(split, index, 0xDA7A)));
-        public override string ToString() => encoding?.ToString() ?? $"{writer!.Name}";
+        public override string ToString() => encoding?.ToString() ?? writer!.Name;
     }
 
     private static int FashionMnistFiles(CliIO io, FileFormat encoding, string output, string root, int? limit)

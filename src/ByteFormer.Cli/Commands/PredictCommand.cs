@@ -138,8 +138,7 @@ internal static class PredictCommand
     /// </summary>
     internal static (string Label, string Group)? NamedClass(string path, IReadOnlyList<string> labels)
     {
-        var full = path.Replace('\\', '/');
-        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var parts = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) return null;
         var stem = Path.GetFileNameWithoutExtension(parts[^1]);
         string Folder(int fromEnd) => parts.Length > fromEnd ? parts[^(fromEnd + 1)] : ".";
