@@ -34,7 +34,7 @@ internal static class TrainCommand
         var kernel = new Option<int?>("--kernel") { Description = "Conv kernel k (stride k/2) (default: the preset's)" };
         var window = new Option<int?>("--window") { Description = "Window size for every layer, shifts half of it (default: the preset's)" };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "The most tokens the Conv1d may make, the positional table's rows (default: the preset's)" };
-        var positions = new Option<string>("--positions") { Description = "How tokens know their place: learned (CoreNet's absolute table), relative (a learned bias per head and offset inside each window, no table) or none", DefaultValueFactory = _ => "learned" };
+        var positions = new Option<string>("--positions") { Description = "How tokens know their place: learned (CoreNet's absolute table), relative (a learned bias per head and offset inside each window, no table) or none; with --init-from, a change keeps every other weight of the file and starts the new position weights afresh", DefaultValueFactory = _ => "learned" };
         positions.AcceptOnlyFromAmong("learned", "relative", "none");
         var epochs = new Option<int>("--epochs") { Description = "Epochs (with --time-budget: the most)", DefaultValueFactory = _ => 10 };
         var timeBudget = new Option<double>("--time-budget") { Description = "Minutes: after the first epoch, keep as many epochs as fit, at most --epochs (default: none)" };
@@ -122,14 +122,16 @@ internal static class TrainCommand
             }
             var choice = new ModelChoice(parse.GetValue(architecture)!, parse.GetValue(preset)!,
                 new ConfigOverrides(parse.GetValue(kernel), parse.GetValue(window), parse.GetValue(maxTokens),
-                    Enum.Parse<PositionEncoding>(parse.GetValue(positions)!, ignoreCase: true)), parse.GetValue(patch))
+                    parse.GetResult(positions) is { Implicit: false } ? Enum.Parse<PositionEncoding>(parse.GetValue(positions)!, ignoreCase: true) : null),
+                parse.GetValue(patch))
             {
                 InitFrom = parse.GetValue(initFrom),
             };
             if (choice.InitFrom is not null)
             {
-                // The model file decides the network: a size option beside it would be silently ignored.
-                var given = new Option[] { preset, architecture, kernel, window, maxTokens, positions, patch }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                // The model file decides the network: a size option beside it would be silently ignored. Positions may
+                // change (FineTuning: the position weights start afresh, everything else is the file's).
+                var given = new Option[] { preset, architecture, kernel, window, maxTokens, patch }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
                 if (given is not null) throw new ByteFormerException($"--init-from takes the network from its model file: leave out {given.Name}");
                 if (parse.GetValue(resume)) throw new ByteFormerException("--init-from starts a run; --resume continues one (from its checkpoint): give one of them");
             }

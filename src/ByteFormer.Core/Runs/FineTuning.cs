@@ -7,7 +7,9 @@ namespace ByteFormer.Runs;
 /// <summary>
 /// Starting a run from a model file (bundled, trained or imported) in place of random weights: the network's
 /// configuration and every weight come from the file; the head is kept when the run's classes are the file's
-/// (in any order: its rows follow the classes) and re-initialised otherwise.
+/// (in any order: its rows follow the classes) and re-initialised otherwise. One choice may change on the way: how a
+/// byte model knows positions (<see cref="PositionEncoding"/>), so that a trained model can continue with a relative
+/// bias or none in place of its learned table; the new position weights start as a fresh network's.
 /// </summary>
 public static class FineTuning
 {
@@ -18,9 +20,12 @@ public static class FineTuning
     /// The builder of a run that starts from <paramref name="path"/> (labels → network) and the network's byte budget;
     /// the file is read once now, so a missing or broken file fails before any data is read.
     /// </summary>
-    /// <exception cref="ByteFormerException">The file is missing, is not a model file, or is a pixel ViT asked to read
-    /// anything but raw pixels.</exception>
-    public static (Func<IReadOnlyList<string>, ByteClassifier> Build, long ByteBudget) Builder(string path, RunSpec spec)
+    /// <param name="path">The model file.</param>
+    /// <param name="spec">The run's data, to check that the network can read it.</param>
+    /// <param name="positions">Position encoding for the new network; null keeps the file's.</param>
+    /// <exception cref="ByteFormerException">The file is missing, is not a model file, is a pixel ViT asked to read
+    /// anything but raw pixels, or a position encoding that its network cannot take.</exception>
+    public static (Func<IReadOnlyList<string>, ByteClassifier> Build, long ByteBudget) Builder(string path, RunSpec spec, PositionEncoding? positions = null)
     {
         if (!File.Exists(path)) throw new ByteFormerException($"{path}: no such model file to start from");
         long budget;
@@ -28,22 +33,34 @@ public static class FineTuning
         {
             if (probe.Model.Architecture == ModelArchitecture.PixelVit && spec.HasByteTransforms)
                 throw new ByteFormerException("byte transforms are for the byte model, not the pixel ViT");
-            budget = probe.Model.ByteBudget;
+            // Checked now, before any data is read: the configuration the run would build.
+            budget = ModelArchitecture.ByteBudgetOf(probe.Model.Architecture, ConfigJson(probe.Model, positions, path), path);
         }
-        return (labels => Build(path, labels), budget);
+        return (labels => Build(path, labels, positions), budget);
     }
 
     /// <summary>The network of <paramref name="path"/> with its weights, its head fitted to <paramref name="labels"/>.</summary>
-    public static ByteClassifier Build(string path, IReadOnlyList<string> labels)
+    /// <param name="path">The model file.</param>
+    /// <param name="labels">The run's classes.</param>
+    /// <param name="positions">Position encoding for the new network; null keeps the file's. A change drops the file's
+    /// position weights (its learned table or relative bias) and starts the new ones as a fresh network's.</param>
+    /// <exception cref="ByteFormerException">The file lacks a weight the network needs, or the network cannot take <paramref name="positions"/>.</exception>
+    public static ByteClassifier Build(string path, IReadOnlyList<string> labels, PositionEncoding? positions = null)
     {
         using var source = ModelFile.Load(path);
         var rows = HeadRows(source.Labels, labels);
-        var model = ModelArchitecture.Build(source.Model.Architecture, source.Model.ConfigJson(), path, labels.Count);
+        var changed = PositionsOf(source.Model) != (positions ?? PositionsOf(source.Model));
+        var model = ModelArchitecture.Build(source.Model.Architecture, ConfigJson(source.Model, positions, path), path, labels.Count);
         using var _ = no_grad();
         var from = source.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, parameter) in model.named_parameters())
         {
-            if (!from.TryGetValue(name, out var value)) throw new ByteFormerException($"{path}: has no weight '{name}'");
+            if (!from.TryGetValue(name, out var value))
+            {
+                // Only the position weights differ between the two configurations: the new ones keep their initialisation.
+                if (changed) continue;
+                throw new ByteFormerException($"{path}: has no weight '{name}'");
+            }
             if (name.StartsWith(HeadPrefix, StringComparison.Ordinal))
             {
                 // A head of other classes keeps the fresh (seeded) initialisation; the same classes take their rows.
@@ -73,15 +90,45 @@ public static class FineTuning
         return rows;
     }
 
-    /// <summary>What the model file records of its start: the file, its data, and what became of its head.</summary>
-    public static string Describe(string path, IReadOnlyList<string> labels)
+    /// <summary>What the model file records of its start: the file, its data, what became of its head, and a change of
+    /// position encoding.</summary>
+    /// <param name="path">The model file started from.</param>
+    /// <param name="labels">The run's classes.</param>
+    /// <param name="positions">The run's position encoding; null when it is the file's.</param>
+    public static string Describe(string path, IReadOnlyList<string> labels, PositionEncoding? positions = null)
     {
         using var source = ModelFile.Load(path);
         var data = source.Metadata.GetValueOrDefault(ModelMetadata.Data) ?? source.Metadata.GetValueOrDefault(ModelMetadata.ImportedFrom);
         var head = HeadRows(source.Labels, labels) is null
             ? $"head re-initialised for {labels.Count} classes (it had {source.Labels.Count})"
             : "head kept (same classes)";
-        return $"{Path.GetFileName(path)}{(data is null ? "" : $" (trained on {data})")}; {head}";
+        var was = PositionsOf(source.Model);
+        var moved = positions is { } now && was is not null && now != was
+            ? $"; positions {Name(was.Value)} → {Name(now)} (the {Name(was.Value)} weights dropped, the {Name(now)} ones trained from a fresh start)"
+            : "";
+        return $"{Path.GetFileName(path)}{(data is null ? "" : $" (trained on {data})")}; {head}{moved}";
+    }
+
+    private static string Name(PositionEncoding positions) => positions.ToString().ToLowerInvariant();
+
+    /// <summary>A byte model's position encoding; null for a network that has none to choose (the pixel ViT).</summary>
+    private static PositionEncoding? PositionsOf(ByteClassifier model) => model is ByteFormerModel byteFormer ? byteFormer.Config.Positions : null;
+
+    /// <summary>The configuration of <paramref name="model"/>, with <paramref name="positions"/> in place of its own.</summary>
+    private static string ConfigJson(ByteClassifier model, PositionEncoding? positions, string path)
+    {
+        if (positions is not { } wanted || PositionsOf(model) == wanted) return model.ConfigJson();
+        if (model is not ByteFormerModel byteFormer)
+            throw new ByteFormerException($"{path}: a {model.Architecture} has no position encoding to choose; leave out --positions");
+        var config = byteFormer.Config with { Positions = wanted };
+        try
+        {
+            return config.Validate().ToJson();
+        }
+        catch (ConfigurationException e)
+        {
+            throw new ByteFormerException($"{path}: cannot continue with {Name(wanted)} positions: {e.Message}", e);
+        }
     }
 
     private static int IndexOf(IReadOnlyList<string> list, string value)

@@ -12,7 +12,7 @@ namespace ByteFormer.Runs;
 public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFormer, string Preset = "micro", ConfigOverrides? Overrides = null, int Patch = 4)
 {
     /// <summary>A model file to start from (<see cref="FineTuning"/>): its configuration and weights replace the architecture,
-    /// preset and overrides; null for random weights.</summary>
+    /// preset and overrides, except <see cref="ConfigOverrides.Positions"/> when set; null for random weights.</summary>
     public string? InitFrom { get; init; }
 
     /// <summary>A choice that fine-tunes the model file at <paramref name="path"/>.</summary>
@@ -26,7 +26,7 @@ public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFor
     /// pixel ViT asked to read anything but raw pixels.</exception>
     public (Func<IReadOnlyList<string>, ByteClassifier> Build, long ByteBudget) Resolve(RunSpec spec)
     {
-        if (InitFrom is not null) return FineTuning.Builder(InitFrom, spec);
+        if (InitFrom is not null) return FineTuning.Builder(InitFrom, spec, Overrides?.Positions);
         var config = (Overrides ?? ConfigOverrides.None).ApplyTo(Preset);
         switch (Architecture)
         {

@@ -229,7 +229,9 @@ public sealed class TrainingRun
         if (Data.Writers is { } writers) metadata[ModelMetadata.Writers] = string.Join(',', writers);
         if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
         if (initFrom is not null)
-            metadata[ModelMetadata.InitFrom] = File.Exists(initFrom) ? FineTuning.Describe(initFrom, Data.Train.ClassNames) : Path.GetFileName(initFrom);
+            metadata[ModelMetadata.InitFrom] = File.Exists(initFrom)
+                ? FineTuning.Describe(initFrom, Data.Train.ClassNames, (trainer.RawModel as ByteFormerModel)?.Config.Positions)
+                : Path.GetFileName(initFrom);
         var (final, useEma, why) = ChooseWeights(trainer);
         observer.OnMessage(why);
         metadata[ModelMetadata.Weights] = useEma ? "ema" : "raw";

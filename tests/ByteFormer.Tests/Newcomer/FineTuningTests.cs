@@ -1,6 +1,7 @@
 using ByteFormer.Codecs;
 using ByteFormer.Data;
 using ByteFormer.Inference;
+using ByteFormer.Model;
 using ByteFormer.Runs;
 using ByteFormer.Tests.Cli;
 
@@ -67,6 +68,45 @@ public class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
         var missing = CliRunner.Run("train", "--data", RunSpec.FashionMnistName, "--encoding", "tiff", "--init-from", dir.File("nope.safetensors"), "--run-dir", dir.File("run"));
         CliRunner.AssertCleanFailure(missing, "no such model file");
         Assert.False(Directory.Exists(dir.File("run")));
+    }
+
+    [Fact]
+    public void Init_from_can_change_the_positions_and_keeps_every_other_weight()
+    {
+        using var source = ModelFile.Load(Bundled);
+        var from = source.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var model = (ByteFormerModel)FineTuning.Build(Bundled, source.Labels, PositionEncoding.Relative);
+        Assert.Equal(PositionEncoding.Relative, model.Config.Positions);
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        Assert.DoesNotContain(names, n => n.StartsWith("pos_embed", StringComparison.Ordinal));
+        Assert.Equal(6, names.Count(n => n.EndsWith("relative_position_bias", StringComparison.Ordinal)));
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (name.EndsWith("relative_position_bias", StringComparison.Ordinal)) continue;
+            Assert.True(parameter.allclose(from[name], rtol: 0, atol: 0), $"{name} differs from the file's");
+        }
+        Assert.Contains("positions learned → relative", FineTuning.Describe(Bundled, source.Labels, PositionEncoding.Relative));
+        Assert.DoesNotContain("positions", FineTuning.Describe(Bundled, source.Labels, PositionEncoding.Learned));
+
+        // Without a change the network is the file's, position table included.
+        using var same = (ByteFormerModel)FineTuning.Build(Bundled, source.Labels);
+        Assert.Equal(PositionEncoding.Learned, same.Config.Positions);
+        Assert.True(same.named_parameters().Single(p => p.name.StartsWith("pos_embed", StringComparison.Ordinal)).parameter
+            .allclose(from.Single(p => p.Key.StartsWith("pos_embed", StringComparison.Ordinal)).Value, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void Train_init_from_with_other_positions_records_the_change()
+    {
+        using var dir = new TempDir();
+        WriteFolder(dir.File("clothes"), trainPerClass: 8, testPerClass: 4);
+        var r = CliRunner.Run("train", "--data", dir.File("clothes"), "--epochs", "1", "--batch-size", "8", "--augment", "none",
+            "--init-from", Bundled, "--positions", "none", "--run-dir", dir.File("run"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var model = ModelFile.Load(dir.File("run/model.safetensors"));
+        Assert.Equal(PositionEncoding.None, ((ByteFormerModel)model.Model).Config.Positions);
+        Assert.Equal(56, ((ByteFormerModel)model.Model).Config.ConvKernelSize);
+        Assert.Contains("positions learned → none", model.Metadata[ModelMetadata.InitFrom]);
     }
 
     [Fact]
