@@ -17,7 +17,8 @@ declare -A pool=(
   [png]="png-project png-skia png-imagesharp png-stb"
   [jpeg]="jpeg-skia jpeg-imagesharp jpeg-libjpeg jpeg-stb"
   [webp]="webp-skia webp-imagesharp")
-train=(--epochs "${EPOCHS:-1}" --batch-size 128 --lr 1e-3 --warmup-steps 300 --augment light --test-limit 500)
+# The bundled image model's network and recipe (micro, kernel 32, window 128), shorter.
+train=(--kernel 32 --window 128 --length-groups 4 --epochs "${EPOCHS:-1}" --batch-size 128 --lr 1e-3 --warmup-steps 300 --augment light --test-limit 500)
 [ -n "${TRAIN_LIMIT:-}" ] && train+=(--train-limit "$TRAIN_LIMIT")
 [ "${METADATA:-0}" != 0 ] && train+=(--metadata-bytes "$METADATA")
 # shellcheck disable=SC2206
