@@ -31,7 +31,7 @@ for f in ${FORMATS:-tiff bmp png-stored}; do
   for held in none ${pool[$f]}; do
     # Finished rows and trained models are kept: the script picks up where a killed one stopped.
     grep -q "^$f	$held	" "$out" && continue
-    kept=$(for w in ${pool[$f]}; do [ "$w" != "$held" ] && printf '%s,' "$w"; done); kept=${kept%,}
+    kept=$(for w in ${pool[$f]}; do if [ "$w" != "$held" ]; then printf '%s,' "$w"; fi; done); kept=${kept%,}
     run="$runs/$f-without-$held"
     start=$(date +%s)
     resume=()
