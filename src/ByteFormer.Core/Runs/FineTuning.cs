@@ -49,7 +49,7 @@ public static class FineTuning
     {
         using var source = ModelFile.Load(path);
         var rows = HeadRows(source.Labels, labels);
-        var changed = PositionsOf(source.Model) != (positions ?? PositionsOf(source.Model));
+        var changed = positions is { } wanted && wanted != PositionsOf(source.Model);
         var model = ModelArchitecture.Build(source.Model.Architecture, ConfigJson(source.Model, positions, path), path, labels.Count);
         using var _ = no_grad();
         var from = source.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
