@@ -100,7 +100,8 @@ internal sealed class ProjectTiffWriter : IImageWriter
 /// <summary>
 /// The project's own PNG writer: per-image or per-row filter choice (0–4 or a libpng-like adaptive pick), zlib
 /// level 1–9 (stored, level 0, for <see cref="ImageFormat.PngStored"/>), one or several IDAT chunks, random
-/// tEXt/zTXt/iTXt/pHYs/gAMA/tIME chunks, gray pixels sometimes written as an RGB colour type.
+/// tEXt/zTXt/iTXt/pHYs/gAMA/tIME/cHRM/bKGD/sRGB/sBIT chunks before IDAT (a few of any kind, or one program's usual set),
+/// text chunks after it (ImageMagick's dates), gray pixels sometimes written as an RGB colour type.
 /// </summary>
 internal sealed class ProjectPngWriter(bool stored) : IImageWriter
 {
@@ -146,12 +147,17 @@ internal sealed class ProjectPngWriter(bool stored) : IImageWriter
         ihdr[8] = 8;
         ihdr[9] = channels == 3 ? (byte)2 : (byte)0;
         PngChunks.Write(output, "IHDR", ihdr);
-        var before = random.Chance(0.5) ? random.Next(1, 5) : 0;
-        for (var i = 0; i < before; i++) output.Write(PngChunks.RandomAncillary(random));
+        // No ancillary chunks, a few of any kind in any order, or one program's usual set in libpng's order.
+        var chunks = random.Next(3);
+        if (chunks == 1)
+            for (int i = 0, before = random.Next(1, 5); i < before; i++) output.Write(PngChunks.RandomAncillary(random, channels == 3));
+        if (chunks == 2)
+            foreach (var chunk in PngChunks.ProgramSet(random, channels == 3)) output.Write(chunk);
         int idatSize = random.Chance(0.6) ? zlib.Length : random.Chance(0.5) ? 8192 : random.Next(16, Math.Max(17, zlib.Length));
         for (var at = 0; at < zlib.Length; at += idatSize)
             PngChunks.Write(output, "IDAT", zlib.AsSpan(at, Math.Min(idatSize, zlib.Length - at)));
-        if (random.Chance(0.2)) output.Write(PngChunks.Text(random.Pick(PngChunks.Keywords), random.SomeText()));
+        if (random.Chance(0.35))
+            foreach (var chunk in PngChunks.TrailingText(random)) output.Write(chunk);
         PngChunks.Write(output, "IEND", []);
         return output.ToArray();
     }
@@ -182,8 +188,9 @@ internal sealed class ProjectPngWriter(bool stored) : IImageWriter
 
 /// <summary>
 /// The project's own BMP writer: BITMAPINFOHEADER (40), V4 (108) or V5 (124); gray as an 8-bit palette (the gray
-/// ramp of 256 entries or as many as the brightest pixel needs, or only the image's own grays, in order of first
-/// appearance as netpbm's <c>ppmtobmp</c> writes them, or sorted; the pixel bytes are then indices, not grays) or
+/// ramp of 256 entries or as many as the brightest pixel needs, or only the image's own grays in order of first
+/// appearance, sorted or shuffled, as many entries as grays or padded to 256 as netpbm's <c>ppmtobmp</c> writes them;
+/// the pixel bytes are then indices, not grays) or
 /// 24-bit; RGB as 24-bit or 32-bit; bottom-up or top-down rows; resolution and image-size fields set or zero.
 /// </summary>
 internal sealed class ProjectBmpWriter : IImageWriter
@@ -196,9 +203,11 @@ internal sealed class ProjectBmpWriter : IImageWriter
         int headerSize = random.Pick(new[] { 40, 40, 108, 124 });
         int bits = image.Channels == 1 ? (random.Chance(0.75) ? 8 : 24) : (random.Chance(0.8) ? 24 : 32);
         int colours = bits == 8 ? (random.Chance(0.7) ? 256 : image.Pixels.Max() + 1) : 0;
-        // An indexed palette of the image's own grays (drawn after the ramp's size, so the ramp's files are as before).
-        byte[]? palette = bits == 8 && random.Chance(0.4) ? OwnGrays(image.Pixels, sorted: random.Chance(0.3)) : null;
-        if (palette is not null) colours = palette.Length;
+        // An indexed palette of the image's own grays, in order of first appearance, sorted, or in any order (netpbm's
+        // ppmtobmp writes its colour hash's order), and as many entries as grays or padded with black to 256 (netpbm).
+        byte[]? palette = bits == 8 && random.Chance(0.5) ? OwnGrays(image.Pixels, random.Next(3), random) : null;
+        bool padded = palette is not null && random.Chance(0.5);
+        if (palette is not null) colours = padded ? 256 : palette.Length;
         var index = new byte[256];
         if (palette is not null) for (var i = 0; i < palette.Length; i++) index[palette[i]] = (byte)i;
         bool topDown = random.Chance(0.2);
@@ -222,7 +231,7 @@ internal sealed class ProjectBmpWriter : IImageWriter
             BinaryPrimitives.WriteInt32LittleEndian(s[38..], ppm);
             BinaryPrimitives.WriteInt32LittleEndian(s[42..], ppm);
         }
-        if (bits == 8 && (colours != 256 || palette is not null || random.Chance(0.5))) BinaryPrimitives.WriteInt32LittleEndian(s[46..], colours);
+        if (bits == 8 && (colours != 256 || (palette is not null && !padded) || random.Chance(0.5))) BinaryPrimitives.WriteInt32LittleEndian(s[46..], colours);
         if (headerSize >= 108)
         {
             // V4: no masks for BI_RGB; colour space sRGB ('sRGB') or calibrated (0, with zero endpoints).
@@ -232,7 +241,7 @@ internal sealed class ProjectBmpWriter : IImageWriter
         for (var i = 0; i < colours; i++)
         {
             var p = 14 + headerSize + 4 * i;
-            s[p] = s[p + 1] = s[p + 2] = palette is null ? (byte)i : palette[i];
+            s[p] = s[p + 1] = s[p + 2] = palette is null ? (byte)i : i < palette.Length ? palette[i] : (byte)0;
         }
         for (var y = 0; y < image.Height; y++)
         {
@@ -254,14 +263,17 @@ internal sealed class ProjectBmpWriter : IImageWriter
         return output;
     }
 
-    /// <summary>The distinct values of <paramref name="pixels"/>, in order of first appearance or sorted.</summary>
-    private static byte[] OwnGrays(byte[] pixels, bool sorted)
+    /// <summary>The distinct values of <paramref name="pixels"/>: <paramref name="order"/> 0 in order of first appearance,
+    /// 1 sorted, 2 shuffled.</summary>
+    private static byte[] OwnGrays(byte[] pixels, int order, Random random)
     {
         var seen = new bool[256];
-        var order = new List<byte>();
+        var grays = new List<byte>();
         foreach (var p in pixels)
-            if (!seen[p]) { seen[p] = true; order.Add(p); }
-        if (sorted) order.Sort();
-        return [.. order];
+            if (!seen[p]) { seen[p] = true; grays.Add(p); }
+        if (order == 1) grays.Sort();
+        byte[] result = [.. grays];
+        if (order == 2) random.Shuffle(result);
+        return result;
     }
 }
