@@ -83,6 +83,9 @@ public static class OnnxExporter
         private readonly bool masked = model.Config.Semantics == AttentionSemantics.Masked;
         private string batchDim = "";                                                   // [1]: B
 
+        /// <summary>The graph, for the stage's shared nodes.</summary>
+        private OnnxGraph G => g;
+
         public void Build()
         {
             long c = cfg.EmbedDim, k = cfg.ConvKernelSize, s = cfg.ConvStride;
@@ -108,19 +111,26 @@ public static class OnnxExporter
                 x = g.Op("Add", [x, positions]);
             }
 
+            var stage = new Stage(this, Dim(x, 1), lengths);
+            var carried = false;
             for (var i = 0; i < cfg.NTransformerLayers; i++)
             {
-                x = Block(x, lengths, i);
+                // In masked semantics a block may hand the next one its windows' padded tokens, when both pad to the same
+                // length: padding is never a key there and never reaches the pooling, so the Slice and Pad between them go.
+                var keepPadded = masked && !cfg.Downsample[i] && i + 1 < cfg.NTransformerLayers && cfg.WindowSize(i + 1) == cfg.WindowSize(i);
+                x = Block(x, stage, i, carried, keepPadded);
+                carried = keepPadded;
                 if (!cfg.Downsample[i]) continue;
-                (x, lengths) = Merge(x, lengths, $"downsamplers.downsample_{i}");
+                (x, lengths) = Merge(x, stage, $"downsamplers.downsample_{i}");
+                stage = new Stage(this, Dim(x, 1), lengths);
             }
-            x = SequenceNorm(x, "post_transformer_norm");
+            x = SequenceNorm(x, "post_transformer_norm", stage.N);
 
             string pooled;
             if (lengths is null) pooled = g.Op("ReduceMean", [x], ("axes", new long[] { 1 }), ("keepdims", 0L));
             else
             {
-                var valid = ValidMask(lengths, Dim(x, 1));                                    // [B, N, 1] float
+                var valid = ValidMask(stage, stage.N);                                        // [B, N, 1] float
                 var sum = g.Op("ReduceSum", [g.Op("Mul", [x, valid]), g.Vec(1)], ("keepdims", 0L));
                 var count = g.Op("Cast", [g.Op("Unsqueeze", [lengths, g.Vec(1)])], ("to", (long)OnnxGraph.Float32));
                 pooled = g.Op("Div", [sum, count]);
@@ -166,28 +176,93 @@ public static class OnnxExporter
             return g.Op("Transpose", [conv], ("perm", new long[] { 0, 2, 1 }));
         }
 
-        private string Block(string x, string? lengths, int layer)
+        /// <summary>
+        /// What the blocks of one stage (between two merges) share: the running length N, and per window size the
+        /// window length, padding and padded length Np, per shift the roll's indices and the attention mask. ONNX Runtime
+        /// cannot merge these across blocks (each block's copy starts from another tensor's shape), and at one file a run
+        /// each of its nodes costs about as much as a small GEMM, so they are made once here.
+        /// </summary>
+        private sealed class Stage(GraphWriter w, string n, string? lengths)
+        {
+            private readonly Dictionary<long, Geometry> geometries = [];
+            private readonly Dictionary<(long, long), string> originals = [];
+            private readonly Dictionary<(long, long, bool), string> backs = [];
+            private readonly Dictionary<(long, long), string?> masks = [];
+            private string? lengthsColumn;
+
+            /// <summary>The stage's token count, int64 [1].</summary>
+            public string N { get; } = n;
+
+            /// <summary>Each row's real tokens, int64 [B]; null in CoreNet semantics.</summary>
+            public string? Lengths { get; } = lengths;
+
+            /// <summary>The lengths as a column [B, 1], for comparing with positions.</summary>
+            public string LengthsColumn => lengthsColumn ??= w.G.Op("Unsqueeze", [Lengths!, w.G.Vec(1)]);
+
+            public Geometry Of(long window)
+            {
+                if (geometries.TryGetValue(window, out var known)) return known;
+                var g = w.G;
+                // Masked semantics: a sequence shorter than its window is one window of its own length.
+                var length = w.masked ? g.Op("Min", [N, g.Vec(window)]) : g.Vec(window);
+                var pad = g.Op("Mod", [g.Op("Sub", [length, g.Op("Mod", [N, length])]), length]);
+                var padded = g.Op("Add", [N, pad]);                                          // Np
+                var paddedScalar = w.ScalarOf(padded);
+                return geometries[window] = new Geometry(length, paddedScalar,
+                    g.Op("Concat", [g.Ints([0, 0, 0, 0]), pad, g.Vec(0)], ("axis", 0L)),
+                    g.Op("Concat", [g.Vec(-1), length, g.Ints([3 * w.cfg.NAttnHeads, w.cfg.HeadDim])], ("axis", 0L)),
+                    g.Op("Range", [g.Scalar(0), paddedScalar, g.Scalar(1)]));
+            }
+
+            /// <summary>Position j of the rolled sequence holds original position (j + shift) mod Np: the gather
+            /// indices of the roll left by the shift, and the positions the shifted-window mask is drawn from.</summary>
+            public string Original(long window, long shift)
+            {
+                if (originals.TryGetValue((window, shift), out var known)) return known;
+                var geometry = Of(window);
+                return originals[(window, shift)] = shift == 0 ? geometry.Positions
+                    : w.G.Op("Mod", [w.G.Op("Add", [geometry.Positions, w.G.Scalar(shift)]), geometry.PaddedScalar]);
+            }
+
+            /// <summary>The gather indices that roll back right by the shift: original position i is at rolled
+            /// (i − shift) mod Np; the first N only when the padding is cut there.</summary>
+            public string Back(long window, long shift, bool allPadded)
+            {
+                if (backs.TryGetValue((window, shift, allPadded), out var known)) return known;
+                var g = w.G;
+                var geometry = Of(window);
+                var count = allPadded ? geometry.Positions : g.Op("Range", [g.Scalar(0), w.ScalarOf(N), g.Scalar(1)]);
+                var offset = g.Op("Sub", [geometry.PaddedScalar, g.Op("Mod", [g.Scalar(shift), geometry.PaddedScalar])]);
+                return backs[(window, shift, allPadded)] = g.Op("Mod", [g.Op("Add", [count, offset]), geometry.PaddedScalar]);
+            }
+
+            /// <summary>The block's additive attention mask (null in CoreNet semantics).</summary>
+            public string? Mask(long window, long shift)
+            {
+                if (masks.TryGetValue((window, shift), out var known)) return known;
+                return masks[(window, shift)] = Lengths is null ? null : w.AttentionMask(this, window, shift);
+            }
+        }
+
+        /// <summary>A window size's layout of the stage's tokens: window length L ([1]), padded length Np (a scalar),
+        /// the Pad node's pads, the [b, L, 3h, d] shape of q|k|v, and the positions 0 … Np − 1.</summary>
+        private sealed record Geometry(string Length, string PaddedScalar, string Pads, string QkvShape, string Positions);
+
+        /// <summary>One transformer block on [B, N, C] (or, with <paramref name="inputPadded"/>, the previous block's
+        /// [B, Np, C]); [B, N, C] out, or [B, Np, C] with <paramref name="keepPadded"/>.</summary>
+        private string Block(string x, Stage stage, int layer, bool inputPadded, bool keepPadded)
         {
             long c = cfg.EmbedDim, window = cfg.WindowSize(layer), shift = cfg.WindowShifts[layer];
             var prefix = $"transformer.{layer}";
-            var n = Dim(x, 1);
-            // Masked semantics: a sequence shorter than its window is one window of its own length.
-            var length = masked ? g.Op("Min", [n, g.Vec(window)]) : g.Vec(window);
-            var pad = g.Op("Mod", [g.Op("Sub", [length, g.Op("Mod", [n, length])]), length]);
-            var padded = g.Op("Add", [n, pad]);                                                 // Np
-            var xp = g.Op("Pad", [x, g.Op("Concat", [g.Ints([0, 0, 0, 0]), pad, g.Vec(0)], ("axis", 0L))]);
-            string? roll = null;
-            if (shift > 0)
-            {
-                roll = g.Op("Mod", [g.Vec(shift), padded]);
-                xp = Roll(xp, roll, padded);                                                 // left by the shift
-            }
+            var geometry = stage.Of(window);
+            var xp = inputPadded ? x : g.Op("Pad", [x, geometry.Pads]);
+            if (shift > 0) xp = g.Op("Gather", [xp, stage.Original(window, shift)], ("axis", 1L));   // rolled left by the shift
             // Tokens stay 2-D [B·Np, C] through the block, so that every linear layer is one MatMul + Add on a matrix,
             // which ONNX Runtime fuses into one Gemm; only attention sees the windows [B·nW, L, C].
             var tokens = g.Op("Reshape", [xp, g.Ints([-1, c])]);
 
-            string? mask = lengths is null ? null : AttentionMask(lengths, padded, length, window, shift);
-            var h = g.Op("Add", [tokens, Attention(BlockNorm(tokens, $"{prefix}.pre_norm_mha.0", window), length, mask, $"{prefix}.pre_norm_mha.1", window)]);
+            var mask = stage.Mask(window, shift);
+            var h = g.Op("Add", [tokens, Attention(BlockNorm(tokens, $"{prefix}.pre_norm_mha.0", window), geometry, mask, $"{prefix}.pre_norm_mha.1", window)]);
             var hidden = Linear(BlockNorm(h, $"{prefix}.pre_norm_ffn.0", window), $"{prefix}.pre_norm_ffn.1");
             // GELU, exact erf form (the pattern ORT fuses into one Gelu node).
             var erf = g.Op("Erf", [g.Op("Div", [hidden, g.FloatScalar(MathF.Sqrt(2f))])]);
@@ -195,14 +270,10 @@ public static class OnnxExporter
             h = g.Op("Add", [h, Linear(gelu, $"{prefix}.pre_norm_ffn.4")]);
 
             var y = g.Op("Reshape", [h, g.Op("Concat", [batchDim, g.Vec(-1), g.Vec(c)], ("axis", 0L))]); // [B, Np, C]
-            if (roll is not null) y = Roll(y, g.Op("Sub", [padded, roll]), padded);            // back: right by the shift
-            return g.Op("Slice", [y, g.Vec(0), n, g.Vec(1)]);
+            // Back: rolled right by the shift, and cut to N unless the next block takes the padding, in one Gather.
+            if (shift > 0) return g.Op("Gather", [y, stage.Back(window, shift, keepPadded)], ("axis", 1L));
+            return keepPadded ? y : g.Op("Slice", [y, g.Vec(0), stage.N, g.Vec(1)]);
         }
-
-        /// <summary>Rolls [B, Np, C] left by <paramref name="by"/> (0 ≤ by &lt; Np) along axis 1.</summary>
-        private string Roll(string x, string by, string padded) => g.Op("Concat", [
-            g.Op("Slice", [x, by, padded, g.Vec(1)]),
-            g.Op("Slice", [x, g.Vec(0), by, g.Vec(1)])], ("axis", 1L));
 
         /// <summary>
         /// The additive mask of WindowPartition.AttentionMask (0 attend, a large negative number not): keys that are real
@@ -212,11 +283,12 @@ public static class OnnxExporter
         /// query whose keys are all masked, which the torch mask gets by letting each query see itself; here that costs
         /// no extra nodes, and on one core each node costs about a microsecond however small.
         /// </summary>
-        private string AttentionMask(string lengths, string padded, string length, long window, long shift)
+        private string AttentionMask(Stage stage, long window, long shift)
         {
-            var positions = g.Op("Range", [g.Scalar(0), ScalarOf(padded), g.Scalar(1)]);       // [Np] rolled position
-            var original = shift > 0 ? g.Op("Mod", [g.Op("Add", [positions, g.Scalar(shift)]), ScalarOf(padded)]) : positions;
-            var keyValid = g.Op("Less", [g.Op("Unsqueeze", [original, g.Vec(0)]), g.Op("Unsqueeze", [lengths, g.Vec(1)])]); // [B, Np]
+            var geometry = stage.Of(window);
+            var length = geometry.Length;
+            var original = stage.Original(window, shift);                                     // [Np] original position
+            var keyValid = g.Op("Less", [g.Op("Unsqueeze", [original, g.Vec(0)]), stage.LengthsColumn]); // [B, Np]
             string allowed;
             if (shift == 0)
                 allowed = g.Op("Reshape", [keyValid, g.Op("Concat", [g.Ints([-1, 1, 1]), length], ("axis", 0L))]); // [B·nW, 1, 1, L]
@@ -247,7 +319,7 @@ public static class OnnxExporter
 
         /// <summary>CoreNet's attention on the windows of tokens [B·Np, C] (windows of <paramref name="length"/>): q, k, v from
         /// qkv_proj, softmax(q kᵀ / √d) v per head, out_proj; [B·Np, C] out.</summary>
-        private string Attention(string x, string length, string? mask, string prefix, long window)
+        private string Attention(string x, Geometry geometry, string? mask, string prefix, long window)
         {
             long c = cfg.EmbedDim, heads = cfg.NAttnHeads, d = cfg.HeadDim;
             using var qkvWeight = weights[$"{prefix}.qkv_proj.weight"].clone();                  // [3C, C]: rows q | k | v
@@ -259,13 +331,12 @@ public static class OnnxExporter
             var qkv = g.Op("Add", [
                 g.Op("MatMul", [x, g.Floats(g.Fresh(prefix + ".qkv.weight_t"), Data(qkvWeight.t()), c, 3 * c)]),
                 g.Floats(g.Fresh(prefix + ".qkv.bias"), Data(qkvBias), 3 * c)]);                   // [B·Np, 3C]
-            var split = g.Op("Reshape", [qkv, g.Op("Concat", [g.Vec(-1), length, g.Ints([3, heads, d])], ("axis", 0L))]); // [b, L, 3, h, d]
-            var perHead = g.Op("Transpose", [split], ("perm", new long[] { 2, 0, 3, 1, 4 }));      // [3, b, h, L, d]
-            var q = g.Op("Gather", [perHead, g.Scalar(0)], ("axis", 0L));
-            var keys = g.Op("Gather", [perHead, g.Scalar(1)], ("axis", 0L));
-            var v = g.Op("Gather", [perHead, g.Scalar(2)], ("axis", 0L));
+            var split = g.Op("Reshape", [qkv, geometry.QkvShape]);                               // [b, L, 3h, d]
+            var perHead = g.Op("Transpose", [split], ("perm", new long[] { 0, 2, 1, 3 }));         // [b, 3h, L, d]: q heads | k | v
+            var parts = g.OpN("Split", [perHead], 3, ("axis", 1L));                             // 3 × [b, h, L, d]
+            var (q, keys, v) = (parts[0], parts[1], parts[2]);
             var scores = g.Op("MatMul", [q, g.Op("Transpose", [keys], ("perm", new long[] { 0, 1, 3, 2 }))]); // [b, h, L, L]
-            if (cfg.Positions == PositionEncoding.Relative) scores = g.Op("Add", [scores, RelativeBias(prefix, window, length)]);
+            if (cfg.Positions == PositionEncoding.Relative) scores = g.Op("Add", [scores, RelativeBias(prefix, window, geometry.Length)]);
             if (mask is not null) scores = g.Op("Add", [scores, mask]);
             var attended = g.Op("MatMul", [g.Op("Softmax", [scores], ("axis", -1L)), v]);         // [b, h, L, d]
             var joined = g.Op("Reshape", [g.Op("Transpose", [attended], ("perm", new long[] { 0, 2, 1, 3 })), g.Ints([-1, c])]);
@@ -286,11 +357,12 @@ public static class OnnxExporter
         }
 
         /// <summary>Token merging: neighbours side by side, Linear(2C, C) and LayerNorm; masked padding zeroed first.</summary>
-        private (string, string?) Merge(string x, string? lengths, string prefix)
+        private (string, string?) Merge(string x, Stage stage, string prefix)
         {
             long c = cfg.EmbedDim;
-            if (lengths is not null) x = g.Op("Mul", [x, ValidMask(lengths, Dim(x, 1))]);
-            var odd = g.Op("Mod", [Dim(x, 1), g.Vec(2)]);
+            var lengths = stage.Lengths;
+            if (lengths is not null) x = g.Op("Mul", [x, ValidMask(stage, stage.N)]);
+            var odd = g.Op("Mod", [stage.N, g.Vec(2)]);
             x = g.Op("Pad", [x, g.Op("Concat", [g.Ints([0, 0, 0, 0]), odd, g.Vec(0)], ("axis", 0L))]);
             var pairs = g.Op("Reshape", [x, g.Ints([0, -1, 2 * c])]);                            // [B, N/2, 2C]: token 2j | token 2j+1
             // CoreNet's unfold interleaves the pair by channel (column 2c + t); the plain reshape puts token t's
@@ -298,7 +370,7 @@ public static class OnnxExporter
             var w = weights[$"{prefix}.reduction.weight"];                                    // [C, 2C]
             using var reordered = w.view(c, c, 2).permute(0, 2, 1).reshape(c, 2 * c);              // [C, 2C] plain layout
             var merged = g.Op("MatMul", [pairs, g.Floats(g.Fresh(prefix + ".reduction.weight_t"), Data(reordered.t()), 2 * c, c)]);
-            merged = SequenceNorm(merged, $"{prefix}.norm");
+            merged = SequenceNorm(merged, $"{prefix}.norm", null);
             if (lengths is null) return (merged, null);
             return (merged, g.Op("Div", [g.Op("Add", [lengths, g.Scalar(1)]), g.Scalar(2)]));
         }
@@ -307,11 +379,11 @@ public static class OnnxExporter
         /// LayerNorm of a whole sequence [B, N, C]; in CoreNet semantics its channel-first branch is taken when N equals
         /// C, which only the running length decides, so both are computed and one is chosen.
         /// </summary>
-        private string SequenceNorm(string x, string prefix)
+        private string SequenceNorm(string x, string prefix, string? knownLength)
         {
             var plain = LayerNorm(x, prefix);
             if (masked) return plain;
-            var n = Dim(x, 1);
+            var n = knownLength ?? Dim(x, 1);
             var quirk = ChannelFirstNorm(x, prefix, n);
             return g.Op("Where", [g.Op("Equal", [n, g.Vec(cfg.EmbedDim)]), quirk, plain]);
         }
@@ -352,10 +424,10 @@ public static class OnnxExporter
         }
 
         /// <summary>[B, N, 1] float, 1 for the first lengths[b] positions of row b.</summary>
-        private string ValidMask(string lengths, string n)
+        private string ValidMask(Stage stage, string n)
         {
             var positions = g.Op("Range", [g.Scalar(0), ScalarOf(n), g.Scalar(1)]);
-            var valid = g.Op("Less", [g.Op("Unsqueeze", [positions, g.Vec(0)]), g.Op("Unsqueeze", [lengths, g.Vec(1)])]);
+            var valid = g.Op("Less", [g.Op("Unsqueeze", [positions, g.Vec(0)]), stage.LengthsColumn]);
             return g.Op("Cast", [g.Op("Unsqueeze", [valid, g.Vec(2)])], ("to", (long)OnnxGraph.Float32));
         }
 
