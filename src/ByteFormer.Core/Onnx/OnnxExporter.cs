@@ -130,7 +130,7 @@ public static class OnnxExporter
             if (lengths is null) pooled = g.Op("ReduceMean", [x], ("axes", new long[] { 1 }), ("keepdims", 0L));
             else
             {
-                var valid = ValidMask(stage, stage.N);                                        // [B, N, 1] float
+                var valid = ValidMask(stage);                                        // [B, N, 1] float
                 var sum = g.Op("ReduceSum", [g.Op("Mul", [x, valid]), g.Vec(1)], ("keepdims", 0L));
                 var count = g.Op("Cast", [g.Op("Unsqueeze", [lengths, g.Vec(1)])], ("to", (long)OnnxGraph.Float32));
                 pooled = g.Op("Div", [sum, count]);
@@ -188,7 +188,7 @@ public static class OnnxExporter
             private readonly Dictionary<(long, long), string> originals = [];
             private readonly Dictionary<(long, long, bool), string> backs = [];
             private readonly Dictionary<(long, long), string?> masks = [];
-            private string? lengthsColumn;
+            private string? lengthsColumn, tokenPositions;
 
             /// <summary>The stage's token count, int64 [1].</summary>
             public string N { get; } = n;
@@ -198,6 +198,9 @@ public static class OnnxExporter
 
             /// <summary>The lengths as a column [B, 1], for comparing with positions.</summary>
             public string LengthsColumn => lengthsColumn ??= w.G.Op("Unsqueeze", [Lengths!, w.G.Vec(1)]);
+
+            /// <summary>The positions 0 … N − 1 of the stage's (unpadded) tokens, int64 [N].</summary>
+            public string TokenPositions => tokenPositions ??= w.G.Op("Range", [w.G.Scalar(0), w.ScalarOf(N), w.G.Scalar(1)]);
 
             public Geometry Of(long window)
             {
@@ -231,7 +234,7 @@ public static class OnnxExporter
                 if (backs.TryGetValue((window, shift, allPadded), out var known)) return known;
                 var g = w.G;
                 var geometry = Of(window);
-                var count = allPadded ? geometry.Positions : g.Op("Range", [g.Scalar(0), w.ScalarOf(N), g.Scalar(1)]);
+                var count = allPadded ? geometry.Positions : TokenPositions;
                 var offset = g.Op("Sub", [geometry.PaddedScalar, g.Op("Mod", [g.Scalar(shift), geometry.PaddedScalar])]);
                 return backs[(window, shift, allPadded)] = g.Op("Mod", [g.Op("Add", [count, offset]), geometry.PaddedScalar]);
             }
@@ -361,7 +364,7 @@ public static class OnnxExporter
         {
             long c = cfg.EmbedDim;
             var lengths = stage.Lengths;
-            if (lengths is not null) x = g.Op("Mul", [x, ValidMask(stage, stage.N)]);
+            if (lengths is not null) x = g.Op("Mul", [x, ValidMask(stage)]);
             var odd = g.Op("Mod", [stage.N, g.Vec(2)]);
             x = g.Op("Pad", [x, g.Op("Concat", [g.Ints([0, 0, 0, 0]), odd, g.Vec(0)], ("axis", 0L))]);
             var pairs = g.Op("Reshape", [x, g.Ints([0, -1, 2 * c])]);                            // [B, N/2, 2C]: token 2j | token 2j+1
@@ -424,10 +427,9 @@ public static class OnnxExporter
         }
 
         /// <summary>[B, N, 1] float, 1 for the first lengths[b] positions of row b.</summary>
-        private string ValidMask(Stage stage, string n)
+        private string ValidMask(Stage stage)
         {
-            var positions = g.Op("Range", [g.Scalar(0), ScalarOf(n), g.Scalar(1)]);
-            var valid = g.Op("Less", [g.Op("Unsqueeze", [positions, g.Vec(0)]), stage.LengthsColumn]);
+            var valid = g.Op("Less", [g.Op("Unsqueeze", [stage.TokenPositions, g.Vec(0)]), stage.LengthsColumn]);
             return g.Op("Cast", [g.Op("Unsqueeze", [valid, g.Vec(2)])], ("to", (long)OnnxGraph.Float32));
         }
 

@@ -139,19 +139,23 @@ public class ImageWriterTests
     }
 }
 
-/// <summary>Reads a PNG's IDAT zlib stream and tells whether every deflate block is stored (BTYPE 00).</summary>
+/// <summary>A PNG's chunks, and whether its IDAT zlib stream is made only of stored deflate blocks (BTYPE 00).</summary>
 internal static class PngZlib
 {
-    public static bool OnlyStoredBlocks(byte[] png)
+    /// <summary>Each chunk's type and data, in file order.</summary>
+    public static IEnumerable<(string Type, byte[] Data)> Chunks(byte[] png)
     {
-        var z = new List<byte>();
-        for (var at = 8; at < png.Length;)
+        for (var at = 8; at + 8 <= png.Length;)
         {
             int length = (png[at] << 24) | (png[at + 1] << 16) | (png[at + 2] << 8) | png[at + 3];
-            if (png.AsSpan(at + 4, 4).SequenceEqual("IDAT"u8)) z.AddRange(png.AsSpan(at + 8, length).ToArray());
+            yield return (System.Text.Encoding.ASCII.GetString(png, at + 4, 4), png.AsSpan(at + 8, length).ToArray());
             at += 12 + length;
         }
-        var d = z.ToArray();
+    }
+
+    public static bool OnlyStoredBlocks(byte[] png)
+    {
+        var d = Chunks(png).Where(c => c.Type == "IDAT").SelectMany(c => c.Data).ToArray();
         int pos = 2;                                                                // past the zlib header (no dictionary)
         while (true)
         {
@@ -199,7 +203,7 @@ public class WriterOptionTests
             for (var seed = 0; seed < 80; seed++)
             {
                 var file = writer.Write(image, new Random(seed));
-                var chunks = ChunkTypes(file);
+                var chunks = PngZlib.Chunks(file).Select(c => c.Type).ToList();
                 var idat = chunks.IndexOf("IDAT");
                 before.UnionWith(chunks.Take(idat));
                 if (chunks.Skip(idat).Any(c => c == "tEXt")) after++;
@@ -208,19 +212,6 @@ public class WriterOptionTests
             }
         Assert.Superset(new HashSet<string> { "gAMA", "cHRM", "bKGD", "sRGB", "sBIT", "pHYs", "tIME", "tEXt" }, before);
         Assert.InRange(after, 10, 150);
-    }
-
-    /// <summary>A PNG's chunk types in file order.</summary>
-    private static List<string> ChunkTypes(byte[] png)
-    {
-        var types = new List<string>();
-        for (var at = 8; at + 8 <= png.Length;)
-        {
-            int length = (png[at] << 24) | (png[at + 1] << 16) | (png[at + 2] << 8) | png[at + 3];
-            types.Add(System.Text.Encoding.ASCII.GetString(png, at + 4, 4));
-            at += 12 + length;
-        }
-        return types;
     }
 
     [Fact]
