@@ -27,7 +27,7 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <param name="seed">Seeds augmentation, the writer drawn, its options and the metadata.</param>
     /// <param name="name">The description for logs.</param>
     /// <param name="metadataBytes">The most metadata bytes inserted before the pixels (0: none). Lengths are drawn
-    /// log-uniformly, with a quarter of the files left as written, unless <paramref name="exactMetadata"/>.</param>
+    /// by <see cref="MetadataLength"/>, with a quarter of the files left as written, unless <paramref name="exactMetadata"/>.</param>
     /// <param name="exactMetadata">Insert exactly <paramref name="metadataBytes"/> into every file (the offset curve's test files).</param>
     /// <param name="formatWeights">How often each format is drawn relative to the others (a format not named weighs 1);
     /// null draws the formats uniformly.</param>
@@ -108,8 +108,25 @@ public sealed class WrittenImageDataset : IByteDataset
         if (MetadataBytes == 0) return file;
         if (ExactMetadata) return MetadataInsertion.Insert(file, writer.Format, MetadataBytes, random);
         if (random.NextDouble() < 0.25) return file;
-        // Log-uniform in [1, MetadataBytes]: short blocks (a tag, a comment) are as common as long ones (EXIF, ICC).
-        var length = (int)Math.Round(Math.Exp(random.NextDouble() * Math.Log(MetadataBytes)));
-        return MetadataInsertion.Insert(file, writer.Format, length, random);
+        return MetadataInsertion.Insert(file, writer.Format, MetadataLength(random, MetadataBytes), random);
+    }
+
+    /// <summary>How many metadata bytes a training file gets: about log-uniform in [1, <paramref name="most"/>], so
+    /// short blocks (a tag, a comment) are as common as long ones (EXIF, ICC), plus a uniform 0 … 63, so the pixels
+    /// land at every phase of the token reduction's stride (any stride that divides 64) equally often.</summary>
+    /// <remarks>Why the second part: a log-uniform length alone puts a fifth of the inserted files at 1 … 4 bytes, which
+    /// JPEG rounds to its 4-byte minimum segment; the bundled default (stride 16) then saw JPEG data at phase 4 far more
+    /// often than at phase 8 and read JPEG files with 8, 24, 40 or 56 bytes of comment 2–3 points worse
+    /// (docs/results.md, the fifth cycle).</remarks>
+    /// <param name="random">The sample's generator.</param>
+    /// <param name="most">The most bytes (at least 1).</param>
+    /// <returns>A length in [1, <paramref name="most"/>].</returns>
+    public static int MetadataLength(Random random, int most)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(most, 1);
+        int phases = Math.Min(64, most);
+        int longest = most - phases + 1;
+        var length = (int)Math.Round(Math.Exp(random.NextDouble() * Math.Log(longest)));
+        return length + random.Next(phases);
     }
 }

@@ -225,6 +225,27 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public void Training_metadata_lengths_are_short_as_often_as_long_and_put_the_pixels_at_every_phase_of_the_stride()
+    {
+        var random = new Random(5);
+        var lengths = Enumerable.Range(0, 32_000).Select(_ => WrittenImageDataset.MetadataLength(random, 2048)).ToArray();
+        Assert.InRange(lengths.Min(), 1, 4);
+        Assert.InRange(lengths.Max(), 1900, 2048);
+        // Short blocks are common (log-uniform): about two fifths are at most 64 bytes, a fifth above 512.
+        Assert.InRange(lengths.Count(l => l <= 64) / (double)lengths.Length, 0.30, 0.50);
+        Assert.InRange(lengths.Count(l => l > 512) / (double)lengths.Length, 0.12, 0.30);
+        // Every phase of a 16-byte stride equally often (1/16 = 0.0625; ±0.01 is > 7 standard errors), and of 32.
+        foreach (var stride in new[] { 16, 32 })
+            for (var phase = 0; phase < stride; phase++)
+                Assert.InRange(lengths.Count(l => l % stride == phase) / (double)lengths.Length, 1.0 / stride - 0.01, 1.0 / stride + 0.01);
+        // A small budget still gives every length from 1 to it.
+        var small = Enumerable.Range(0, 800).Select(_ => WrittenImageDataset.MetadataLength(random, 8)).ToHashSet();
+        Assert.Equal(Enumerable.Range(1, 8).ToHashSet(), small);
+        Assert.Equal(1, WrittenImageDataset.MetadataLength(random, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WrittenImageDataset.MetadataLength(random, 0));
+    }
+
+    [Fact]
     public void Format_weights_draw_a_format_as_often_as_its_share_and_are_checked_before_any_data_is_read()
     {
         var images = FashionMnist.Load("test", limit: 10);

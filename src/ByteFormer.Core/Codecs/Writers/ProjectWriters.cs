@@ -205,7 +205,8 @@ internal sealed class ProjectBmpWriter : IImageWriter
         int colours = bits == 8 ? (random.Chance(0.7) ? 256 : image.Pixels.Max() + 1) : 0;
         // An indexed palette of the image's own grays, in order of first appearance, sorted, or in any order (netpbm's
         // ppmtobmp writes its colour hash's order), and as many entries as grays or padded with black to 256 (netpbm).
-        byte[]? palette = bits == 8 && random.Chance(0.5) ? OwnGrays(image.Pixels, random.Next(3), random) : null;
+        // Any order is drawn half the time: its pixel bytes say nothing without the palette, the hardest layout to learn.
+        byte[]? palette = bits == 8 && random.Chance(0.5) ? OwnGrays(image.Pixels, random.Pick(PaletteOrders), random) : null;
         bool padded = palette is not null && random.Chance(0.5);
         if (palette is not null) colours = padded ? 256 : palette.Length;
         var index = new byte[256];
@@ -262,6 +263,9 @@ internal sealed class ProjectBmpWriter : IImageWriter
         }
         return output;
     }
+
+    /// <summary>The palette orders drawn: first appearance, sorted, shuffled (twice).</summary>
+    private static readonly int[] PaletteOrders = [0, 1, 2, 2];
 
     /// <summary>The distinct values of <paramref name="pixels"/>: <paramref name="order"/> 0 in order of first appearance,
     /// 1 sorted, 2 shuffled.</summary>
