@@ -112,12 +112,13 @@ public sealed class WrittenImageDataset : IByteDataset
     }
 
     /// <summary>How many metadata bytes a training file gets: about log-uniform in [1, <paramref name="most"/>], so
-    /// short blocks (a tag, a comment) are as common as long ones (EXIF, ICC), plus a uniform 0 … 63, so the pixels
-    /// land at every phase of the token reduction's stride (any stride that divides 64) equally often.</summary>
+    /// short blocks (a tag, a comment) are as common as long ones (EXIF, ICC), plus a uniform 0 … 63, so the files
+    /// that get metadata have their pixels moved to every phase of the token reduction's stride (any stride that
+    /// divides 64) equally often.</summary>
     /// <remarks>Why the second part: a log-uniform length alone puts a fifth of the inserted files at 1 … 4 bytes, which
-    /// JPEG rounds to its 4-byte minimum segment; the bundled default (stride 16) then saw JPEG data at phase 4 far more
-    /// often than at phase 8 and read JPEG files with 8, 24, 40 or 56 bytes of comment 2–3 points worse
-    /// (docs/results.md, the fifth cycle).</remarks>
+    /// JPEG rounds to its 4-byte minimum segment; with the files left as written, 46% of the JPEG files the fourth cycle
+    /// saw were at phase 0 or 4 of its 16-byte stride and 3–5% at each other phase, and it read JPEG files 2–3 points
+    /// worse at phase 8, the farthest from both (docs/results.md, the fifth cycle).</remarks>
     /// <param name="random">The sample's generator.</param>
     /// <param name="most">The most bytes (at least 1).</param>
     /// <returns>A length in [1, <paramref name="most"/>].</returns>
