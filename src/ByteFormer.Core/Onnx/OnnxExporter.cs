@@ -320,7 +320,7 @@ public static class OnnxExporter
             return g.Op("Reshape", [ChannelFirstNorm(windows, prefix, null), g.Ints([-1, cfg.EmbedDim])]);
         }
 
-        /// <summary>CoreNet's attention on the windows of tokens [B·Np, C] (windows of <paramref name="length"/>): q, k, v from
+        /// <summary>CoreNet's attention on the windows of tokens [B·Np, C] (windows of <paramref name="window"/> tokens): q, k, v from
         /// qkv_proj, softmax(q kᵀ / √d) v per head, out_proj; [B·Np, C] out.</summary>
         private string Attention(string x, Geometry geometry, string? mask, string prefix, long window)
         {
