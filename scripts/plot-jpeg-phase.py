@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """JPEG top-1 against the bytes of comment inserted before the scan, one line per model, from TSVs of
-(format, metadata_bytes, files, top1) rows; the points at a multiple of 16 (the bundled model's stride) are marked.
+(format, metadata_bytes, files, top1) rows; the points at 8 mod 16 (half the bundled model's 16-byte stride) are ringed.
 usage: scripts/plot-jpeg-phase.py OUT.png LABEL=IN.tsv [LABEL=IN.tsv ...]  (needs Debian's python3-matplotlib)"""
 import csv, sys
 import matplotlib

@@ -130,7 +130,7 @@ public static class OnnxExporter
             if (lengths is null) pooled = g.Op("ReduceMean", [x], ("axes", new long[] { 1 }), ("keepdims", 0L));
             else
             {
-                var valid = ValidMask(stage);                                        // [B, N, 1] float
+                var valid = ValidMask(stage);                                                 // [B, N, 1] float
                 var sum = g.Op("ReduceSum", [g.Op("Mul", [x, valid]), g.Vec(1)], ("keepdims", 0L));
                 var count = g.Op("Cast", [g.Op("Unsqueeze", [lengths, g.Vec(1)])], ("to", (long)OnnxGraph.Float32));
                 pooled = g.Op("Div", [sum, count]);
