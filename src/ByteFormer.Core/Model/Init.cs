@@ -31,7 +31,10 @@ internal static class Init
         double lo = Cdf(lower / std), hi = Cdf(upper / std);
         t.uniform_(2 * lo - 1, 2 * hi - 1);
         t.erfinv_();
-        t.mul_(std * Math.Sqrt(2.0));
-        t.clamp_(lower, upper);
+        using var scale = (std * Math.Sqrt(2.0)).ToScalar();                   // explicit: see Training.AdamW's remarks
+        using var min = lower.ToScalar();
+        using var max = upper.ToScalar();
+        t.mul_(scale);
+        t.clamp_(min, max);
     }
 }

@@ -1,3 +1,4 @@
+using ByteFormer.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -75,7 +76,8 @@ public sealed class AdamW : IDisposable
             m.mul_(b1).add_(g, alpha: oneMinusB1);
             v.mul_(b2).addcmul_(g, g, value: oneMinusB2);
             using var denominator = v.sqrt();
-            denominator.div_(sqrtCorrection2).add_(epsilon);
+            // add_(Scalar) alone passes an alpha of 1 made on the fly (TensorArithmetic): the rooted one instead.
+            denominator.div_(sqrtCorrection2).add_(epsilon, TensorArithmetic.OneScalar);
             p.addcdiv_(m, denominator, value: stepSize);
         }
     }
