@@ -37,6 +37,38 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height)
         }
     }
 
+    /// <summary>
+    /// True for an indexed BMP (8 bits a pixel or fewer) whose palette is not a rising ramp of grays: its pixel bytes
+    /// are indices that only the palette turns into grays, as in netpbm's <c>ppmtobmp</c> files (its colour hash's
+    /// order). Black entries after the last other one (padding to 256) and entries past <c>biClrUsed</c> are not
+    /// counted. A byte model reads the pixel bytes, not the palette (docs/results.md, the sixth cycle: the same
+    /// images score 11 points lower with such a palette). Reads the header and palette only; false for any other
+    /// file, a cut one included.
+    /// </summary>
+    public static bool HasUnorderedPalette(ReadOnlySpan<byte> file)
+    {
+        if (Sniff(file) != ImageFormat.Bmp || file.Length < 54) return false;
+        var info = BinaryPrimitives.ReadInt32LittleEndian(file[14..]);
+        if (info < 40 || info > 256) return false;                                   // OS/2 core headers: 3-byte entries
+        var bits = BinaryPrimitives.ReadUInt16LittleEndian(file[28..]);
+        if (bits is 0 or > 8) return false;
+        long offset = BinaryPrimitives.ReadUInt32LittleEndian(file[10..]);
+        long start = 14 + info, end = Math.Min(Math.Min(offset, file.Length), start + 4L * (1 << bits));
+        var used = BinaryPrimitives.ReadUInt32LittleEndian(file[46..]);
+        if (used > 0) end = Math.Min(end, start + 4L * used);
+        if (end <= start) return false;
+        var entries = (int)((end - start) / 4);
+        var palette = file.Slice((int)start, entries * 4);
+        while (entries > 1 && palette[4 * (entries - 1)] == 0 && palette[4 * (entries - 1) + 1] == 0 && palette[4 * (entries - 1) + 2] == 0) entries--;
+        for (var i = 0; i < entries; i++)
+        {
+            byte b = palette[4 * i], g = palette[4 * i + 1], r = palette[4 * i + 2];
+            if (b != g || g != r) return true;                                      // a colour: not a gray ramp
+            if (i > 0 && b < palette[4 * (i - 1)]) return true;
+        }
+        return false;
+    }
+
     private static ImageFormat? Sniff(ReadOnlySpan<byte> f)
     {
         if (f.Length >= 4 && (f[..4].SequenceEqual("II*\0"u8) || f[..4].SequenceEqual("MM\0*"u8))) return ImageFormat.Tiff;

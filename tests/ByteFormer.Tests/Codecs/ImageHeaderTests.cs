@@ -54,4 +54,45 @@ public class ImageHeaderTests
         Assert.Null((contract with { Encodings = TrainedEncodings.Parse("fhwc") }).Mismatch("hello"u8));
         Assert.Null((contract with { Encodings = TrainedEncodings.None }).Mismatch("hello"u8));
     }
+
+    // An 8-bit BMP of image's grays through a palette of its own grays in the given order, padded with black to 256
+    // entries and biClrUsed 0 as netpbm's ppmtobmp writes it when padded is true.
+    private static byte[] IndexedBmp(PixelImage image, IReadOnlyList<byte> grays, bool padded)
+    {
+        var file = BmpEncoder.Encode(image);                                   // 8-bit, the identity palette, pixels at 1,078
+        var index = new byte[256];
+        for (var i = 0; i < grays.Count; i++) index[grays[i]] = (byte)i;
+        for (var i = 0; i < 256; i++)
+        {
+            var gray = i < grays.Count ? grays[i] : (byte)0;
+            file[54 + 4 * i] = file[54 + 4 * i + 1] = file[54 + 4 * i + 2] = gray;
+        }
+        BitConverter.GetBytes(padded ? 0 : grays.Count).CopyTo(file, 46);
+        for (var p = 1078; p < file.Length; p++) file[p] = index[file[p]];
+        return file;
+    }
+
+    [Fact]
+    public void A_predictor_notes_an_indexed_bmp_whose_palette_is_out_of_gray_order()
+    {
+        var contract = new InputContract("m", TrainedEncodings.Parse("tiff,bmp"), "", 10_000, 8, (28, 28));
+        var image = FashionMnist.Load("test", limit: 1).Images[0];
+        var sorted = image.Pixels.Distinct().Order().ToList();
+        var shuffled = sorted.Take(1).Concat(sorted.Skip(1).OrderBy(g => (g * 37) % 101)).ToList();   // black first, as netpbm's
+        Assert.Null(contract.Mismatch(BmpEncoder.Encode(image)));                                     // the identity palette
+        Assert.Null(contract.Mismatch(IndexedBmp(image, sorted, padded: true)));
+        Assert.Null(contract.Mismatch(IndexedBmp(image, sorted, padded: false)));
+        Assert.Null(contract.Mismatch(ImageEncoding.Parse("bmp").Encode(new PixelImage(28, 28, 3, new byte[28 * 28 * 3]))));  // 24-bit
+        foreach (var padded in new[] { true, false })
+        {
+            var file = IndexedBmp(image, shuffled, padded);
+            Assert.Contains("an indexed BMP whose palette is not in gray order", contract.Mismatch(file));
+            Assert.True(ImageHeader.HasUnorderedPalette(file));
+            for (var n = 0; n < 1078; n += 7) ImageHeader.HasUnorderedPalette(file.AsSpan(0, n));           // cut: never throws
+        }
+        // Every writer of the pool writes gray-ordered palettes except bmp-project's shuffled and first-appearance ones.
+        foreach (var writer in ImageWriters.All.Where(w => w.Format == ImageFormat.Bmp && w.Name != "bmp-project"))
+            for (var seed = 0; seed < 8; seed++)
+                Assert.False(ImageHeader.HasUnorderedPalette(writer.Write(image, new Random(seed))), $"{writer.Name} seed {seed}");
+    }
 }
