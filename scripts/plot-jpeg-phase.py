@@ -3,7 +3,10 @@
 (format, metadata_bytes, files, top1) rows; the points at 8 mod 16 (half the bundled model's 16-byte stride) are ringed.
 usage: scripts/plot-jpeg-phase.py OUT.png LABEL=IN.tsv [LABEL=IN.tsv ...]  (needs Debian's python3-matplotlib)"""
 import csv, sys
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("plot-jpeg-phase.py: needs Debian's python3-matplotlib (scripts/setup.sh installs it)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 

@@ -2,7 +2,10 @@
 """The offset curve and the per-writer bars from scripts/layout-robustness.sh's TSV, as one PNG.
 usage: scripts/plot-layout.py IN.tsv OUT.png  (needs Debian's python3-matplotlib)"""
 import csv, sys
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("plot-layout.py: needs Debian's python3-matplotlib (scripts/setup.sh installs it)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 

@@ -2,7 +2,10 @@
 """The leave-one-writer-out matrix from scripts/leave-one-writer-out.sh's TSV, one heat map per format, as one PNG.
 usage: scripts/plot-leave-one-out.py IN.tsv OUT.png  (needs Debian's python3-matplotlib)"""
 import csv, sys
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("plot-leave-one-out.py: needs Debian's python3-matplotlib (scripts/setup.sh installs it)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 

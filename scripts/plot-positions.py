@@ -2,7 +2,10 @@
 """The positions study's offset curves, one line per position encoding, from scripts/positions-study.sh's TSVs.
 usage: scripts/plot-positions.py OUT.png NAME=IN.tsv [NAME=IN.tsv ...]  (needs Debian's python3-matplotlib)"""
 import csv, sys
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("plot-positions.py: needs Debian's python3-matplotlib (scripts/setup.sh installs it)")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
