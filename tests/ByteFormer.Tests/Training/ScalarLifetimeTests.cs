@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
@@ -17,6 +16,7 @@ public class ScalarLifetimeTests
     // Many small parameters: each native call is short and there are many of them a step.
     private static float[] Steps(int steps, bool collectAllTheTime)
     {
+        using var scope = NewDisposeScope();                                       // the parameters, their gradients, the reads
         var parameters = Enumerable.Range(0, 48).Select(i => new Parameter(full(4, 0.1f * (i + 1)))).ToList();
         foreach (var (p, i) in parameters.Select((p, i) => (p, i))) p.grad = full(4, 0.01f * (i % 7 - 3));
         using var optimizer = new ByteFormer.Training.AdamW([(parameters.Take(24), 0.05), (parameters.Skip(24), 0.0)], 1e-2);
@@ -38,9 +38,7 @@ public class ScalarLifetimeTests
             stop.Cancel();
             collector.Wait();
         }
-        var values = parameters.SelectMany(p => p.data<float>().ToArray()).ToArray();
-        foreach (var p in parameters) p.Dispose();
-        return values;
+        return parameters.SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
     [Fact]
