@@ -63,13 +63,14 @@ internal static class TrainCommand
         var writers = new Option<string?>("--writers") { Description = "Fashion-MNIST written by a pool of real image writers drawn per image per epoch, in place of --encoding: all, formats (tiff,png,…) or writer names (default: none)" };
         var metadataBytes = new Option<int?>("--metadata-bytes") { Description = "With --writers: insert up to this many bytes of valid metadata before the pixels (random length per file; default: none)" };
         var formatWeights = new Option<string?>("--format-weights") { Description = "With --writers: draw some formats more often in training, e.g. jpeg=3,png=2 (a format not named weighs 1; test files stay uniform; default: uniform)" };
+        var writerWeights = new Option<string?>("--writer-weights") { Description = "With --writers: draw some writers more often among their format's writers, e.g. bmp-project=3 (a writer not named weighs 1; each format's share unchanged; test files stay uniform; default: uniform)" };
         var mpiTimeout = new Option<double>("--mpi-timeout") { Description = "Under mpirun: seconds any rank waits for the others in one collective call before it stops the whole job with one line (a rank died or hangs; default: 120)", DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W (default: none)" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, positions, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
-            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, formatWeights, lengthGroups,
+            permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, formatWeights, writerWeights, lengthGroups,
             validation, initFrom, device, force, mpiTimeout,
         };
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(mpiTimeout), sync =>
@@ -116,7 +117,7 @@ internal static class TrainCommand
                     JoinData = dataNames.Length > 1 ? dataNames : null,
                     JoinEncodings = dataNames.Length > 1 ? dataNames.Select((_, i) => EncodingOf(i)).ToArray() : null,
                     SpeedPerturb = speedPerturb, Writers = parse.GetValue(writers), MetadataBytes = parse.GetValue(metadataBytes),
-                    FormatWeights = parse.GetValue(formatWeights),
+                    FormatWeights = parse.GetValue(formatWeights), WriterWeights = parse.GetValue(writerWeights),
                     ValidationShare = parse.GetValue(validation),
                 };
             }

@@ -7,7 +7,7 @@ namespace ByteFormer.Data;
 /// Images written to files by a pool of real writers (<see cref="ImageWriters"/>), drawn per image per epoch: each
 /// sample takes a format (uniformly over the pool's formats, so no format dominates by having more writers, or by
 /// <c>formatWeights</c>: a format that is harder to read can be drawn more often), a
-/// writer of that format, that writer's randomised options, and, with <see cref="MetadataBytes"/> set, a block of
+/// writer of that format (uniformly, or by <c>writerWeights</c> within the format), that writer's randomised options, and, with <see cref="MetadataBytes"/> set, a block of
 /// valid metadata of random length before the pixels (<see cref="MetadataInsertion"/>). The model thus sees each
 /// image at many layouts and offsets, as files from other programs come. Everything is a pure function of
 /// (seed, index, epoch).
@@ -31,8 +31,11 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <param name="exactMetadata">Insert exactly <paramref name="metadataBytes"/> into every file (the offset curve's test files).</param>
     /// <param name="formatWeights">How often each format is drawn relative to the others (a format not named weighs 1);
     /// null draws the formats uniformly.</param>
+    /// <param name="writerWeights">How often each writer is drawn among its format's writers (by name; a writer not
+    /// named weighs 1); the formats' shares stay as <paramref name="formatWeights"/> sets them. Null draws them uniformly.</param>
     public WrittenImageDataset(LabeledImages images, IReadOnlyList<IImageWriter> writers, ImageAugmentation? augmentation, int seed,
-        string name, int metadataBytes = 0, bool exactMetadata = false, IReadOnlyDictionary<ImageFormat, double>? formatWeights = null)
+        string name, int metadataBytes = 0, bool exactMetadata = false, IReadOnlyDictionary<ImageFormat, double>? formatWeights = null,
+        IReadOnlyDictionary<string, double>? writerWeights = null)
     {
         ExactMetadata = exactMetadata;
         if (writers.Count == 0) throw new ArgumentException("no writer given");
@@ -44,11 +47,18 @@ public sealed class WrittenImageDataset : IByteDataset
                 if (byFormat.All(f => f[0].Format != format))
                     throw new ArgumentException($"a weight is given for {new ImageEncoding(format)}, which no writer of the pool writes");
             var weights = byFormat.Select(f => formatWeights.GetValueOrDefault(f[0].Format, 1.0)).ToArray();
-            var total = weights.Sum();
-            cumulativeShare = new double[weights.Length];
-            var sum = 0.0;
-            for (var i = 0; i < weights.Length; i++) cumulativeShare[i] = (sum += weights[i]) / total;
+            cumulativeShare = Cumulative(weights);
             FormatWeights = formatWeights;
+        }
+        if (writerWeights is not null)
+        {
+            foreach (var writer in writerWeights.Keys)
+                if (writers.All(w => w.Name != writer))
+                    throw new ArgumentException($"a weight is given for the writer {writer}, which is not in the pool");
+            // A format none of whose writers is named keeps the uniform draw (null), the same files as without weights.
+            writerShares = byFormat.Select(f => f.Any(w => writerWeights.ContainsKey(w.Name))
+                ? Cumulative(f.Select(w => writerWeights.GetValueOrDefault(w.Name, 1.0)).ToArray()) : null).ToArray();
+            WriterWeights = writerWeights;
         }
         (this.images, Writers, this.augmentation, this.seed, this.name, MetadataBytes) = (images, writers, augmentation, seed, name, metadataBytes);
     }
@@ -59,8 +69,33 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <summary>How often each format is drawn relative to the others (a format not named weighs 1); null: uniformly.</summary>
     public IReadOnlyDictionary<ImageFormat, double>? FormatWeights { get; }
 
+    /// <summary>How often each writer is drawn among its format's writers (a writer not named weighs 1); null: uniformly.</summary>
+    public IReadOnlyDictionary<string, double>? WriterWeights { get; }
+
     /// <summary>The share of draws up to and including each format of the pool; null for uniform draws.</summary>
     private readonly double[]? cumulativeShare;
+
+    /// <summary>Per format of the pool, the share of its draws up to and including each of its writers; null (for all,
+    /// or for a format) draws uniformly.</summary>
+    private readonly double[]?[]? writerShares;
+
+    private static double[] Cumulative(double[] weights)
+    {
+        var total = weights.Sum();
+        var shares = new double[weights.Length];
+        var sum = 0.0;
+        for (var i = 0; i < weights.Length; i++) shares[i] = (sum += weights[i]) / total;
+        return shares;
+    }
+
+    /// <summary>The index whose cumulative share first exceeds <paramref name="draw"/> read as a number in [0, 1).</summary>
+    private static int Pick(double[] cumulative, int draw)
+    {
+        var u = draw / 2147483648.0;
+        var i = 0;
+        while (i < cumulative.Length - 1 && u >= cumulative[i]) i++;
+        return i;
+    }
 
     /// <summary>The most metadata bytes inserted before the pixels (0: none).</summary>
     public int MetadataBytes { get; }
@@ -75,6 +110,7 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <inheritdoc />
     public string Describe => $"{name} written by {Writers.Count} writers ({string.Join(", ", byFormat.Select(f => f[0].Format))})" +
                               (FormatWeights is null ? "" : $", formats weighted {string.Join(',', FormatWeights.Select(w => $"{new ImageEncoding(w.Key)}={w.Value:0.##}"))}")
+                              + (WriterWeights is null ? "" : $", writers weighted {string.Join(',', WriterWeights.Select(w => $"{w.Key}={w.Value:0.##}"))}")
                               + (MetadataBytes > 0 ? $", {(ExactMetadata ? "" : "up to ")}{MetadataBytes:N0} metadata bytes" : "") + (augmentation is null ? "" : ", augmented");
     /// <inheritdoc />
     public int Label(int index) => images.Labels[index];
@@ -82,18 +118,12 @@ public sealed class WrittenImageDataset : IByteDataset
     /// <summary>The writer sample <paramref name="index"/> gets in <paramref name="epoch"/>.</summary>
     public IImageWriter WriterOf(int index, int epoch)
     {
+        // Weighted draws read the same numbers against cumulative shares, so unweighted runs keep their files.
         var draw = Seeds.Mix(seed, epoch, index, 0xF0A7);
-        IReadOnlyList<IImageWriter> formats;
-        if (cumulativeShare is null) formats = byFormat[draw % byFormat.Count];
-        else
-        {
-            // The same draw, read as a number in [0, 1), against the formats' cumulative shares.
-            var u = draw / 2147483648.0;
-            var f = 0;
-            while (f < cumulativeShare.Length - 1 && u >= cumulativeShare[f]) f++;
-            formats = byFormat[f];
-        }
-        return formats[Seeds.Mix(seed, epoch, index, 0x3A17) % formats.Count];
+        var f = cumulativeShare is null ? draw % byFormat.Count : Pick(cumulativeShare, draw);
+        var formats = byFormat[f];
+        var second = Seeds.Mix(seed, epoch, index, 0x3A17);
+        return formats[writerShares?[f] is { } shares ? Pick(shares, second) : second % formats.Count];
     }
 
     /// <inheritdoc />

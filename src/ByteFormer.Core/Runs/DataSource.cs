@@ -71,8 +71,9 @@ public static class DataSource
             var test = FashionMnist.Load("test", spec.Source, spec.TestLimit);
             var formats = writers.Select(w => w.Format).Distinct().Select(f => (IFileEncoding)new ImageEncoding(f)).ToList();
             var weights = spec.FormatWeights is null ? null : ImageWriters.ParseFormatWeights(spec.FormatWeights);
+            var writerWeights = spec.WriterWeights is null ? null : ImageWriters.ParseWriterWeights(spec.WriterWeights);
             return HoldOut(spec, new RunData(new WrittenImageDataset(train, writers, spec.ImageAugmentationPolicy, spec.Seed, "fashion-mnist train", metadata,
-                    formatWeights: weights),
+                    formatWeights: weights, writerWeights: writerWeights),
                 new WrittenImageDataset(test, writers, null, spec.Seed, "fashion-mnist test", metadata),
                 new TrainedEncodings([new TrainedPart(null, formats)]), [], writers.Select(w => w.Name).ToList(),
                 (FashionMnist.Width, FashionMnist.Height)), new WrittenImageDataset(train, writers, null, spec.Seed, "fashion-mnist train", metadata));

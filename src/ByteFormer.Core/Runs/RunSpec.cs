@@ -83,6 +83,11 @@ public sealed record RunSpec
     /// them uniformly. The test and validation files keep uniform draws, so their figures stay comparable between runs.</summary>
     public string? FormatWeights { get; init; }
 
+    /// <summary>With <see cref="Writers"/>: how often each writer is drawn in training among its format's writers
+    /// (<c>bmp-project=3</c>: <see cref="Codecs.Writers.ImageWriters.ParseWriterWeights"/>; a writer not named weighs 1),
+    /// the formats' shares unchanged; null draws them uniformly. Test and validation files keep uniform draws.</summary>
+    public string? WriterWeights { get; init; }
+
     /// <summary>
     /// The share of the training files held out as a validation split (at most <see cref="MaxValidationSamples"/>), on
     /// which the run chooses between its raw and its EMA weights; a Speech Commands set uses its own validation list.
@@ -173,6 +178,14 @@ public sealed record RunSpec
             foreach (var format in Codecs.Writers.ImageWriters.ParseFormatWeights(FormatWeights).Keys)
                 if (!pool.Contains(format))
                     throw new ByteFormerException($"a format weight names {new Codecs.ImageEncoding(format)}, which no writer of the pool '{Writers}' writes");
+        }
+        if (WriterWeights is not null)
+        {
+            if (Writers is null) throw new ByteFormerException("writer weights go with a writer pool");
+            var pool = Codecs.Writers.ImageWriters.Parse(Writers).Select(w => w.Name).ToHashSet();
+            foreach (var writer in Codecs.Writers.ImageWriters.ParseWriterWeights(WriterWeights).Keys)
+                if (!pool.Contains(writer))
+                    throw new ByteFormerException($"a writer weight names {writer}, which is not in the pool '{Writers}'");
         }
         if (Task is not (12 or 35)) throw new ByteFormerException($"a Speech Commands task has 12 or 35 classes, not {Task}");
         if (TrainLimit is < 1 || TestLimit is < 1) throw new ByteFormerException("a sample limit must be at least 1");

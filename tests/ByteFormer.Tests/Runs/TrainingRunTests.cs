@@ -271,4 +271,42 @@ public class TrainingRunTests
         Assert.Throws<ByteFormerException>(() => (spec with { Writers = null, Encoding = "tiff" }).Validate());
         (spec with { FormatWeights = "png=2" }).Validate();
     }
+
+    [Fact]
+    public void Writer_weights_draw_a_writer_as_often_as_its_share_within_its_format_and_leave_the_formats_shares_and_other_formats_alone()
+    {
+        var images = FashionMnist.Load("test", limit: 10);
+        var pool = ImageWriters.Parse("tiff,bmp");
+        var bmp = pool.Where(w => w.Format == ImageFormat.Bmp).ToList();
+        Assert.Equal(3, bmp.Count);
+        var weighted = new WrittenImageDataset(images, pool, null, 3, "weighted", formatWeights: ImageWriters.ParseFormatWeights("bmp=3"),
+            writerWeights: ImageWriters.ParseWriterWeights("bmp-project=4"));
+        var formatsOnly = new WrittenImageDataset(images, pool, null, 3, "formats only", formatWeights: ImageWriters.ParseFormatWeights("bmp=3"));
+        // 6,000 draws, 4,500 of them BMP: bmp-project 4/6 of those, the two others 1/6 each (±3 points is > 4 standard errors).
+        var draws = Enumerable.Range(0, 600).SelectMany(e => Enumerable.Range(0, 10).Select(i => (e, i))).ToList();
+        var drawn = draws.Select(x => weighted.WriterOf(x.i, x.e)).ToList();
+        var bmpDrawn = drawn.Where(w => w.Format == ImageFormat.Bmp).ToList();
+        Assert.InRange(bmpDrawn.Count / (double)drawn.Count, 0.75 - 0.03, 0.75 + 0.03);
+        Assert.InRange(bmpDrawn.Count(w => w.Name == "bmp-project") / (double)bmpDrawn.Count, 4 / 6.0 - 0.03, 4 / 6.0 + 0.03);
+        foreach (var other in bmp.Where(w => w.Name != "bmp-project"))
+            Assert.InRange(bmpDrawn.Count(w => w == other) / (double)bmpDrawn.Count, 1 / 6.0 - 0.03, 1 / 6.0 + 0.03);
+        // The format drawn is the same as without writer weights, and a format none of whose writers is named draws
+        // exactly the same writers: its files do not change.
+        foreach (var (e, i) in draws)
+        {
+            Assert.Equal(formatsOnly.WriterOf(i, e).Format, weighted.WriterOf(i, e).Format);
+            if (formatsOnly.WriterOf(i, e).Format == ImageFormat.Tiff) Assert.Equal(formatsOnly.WriterOf(i, e), weighted.WriterOf(i, e));
+        }
+        Assert.Contains("bmp-project=4", weighted.Describe);
+
+        Assert.Throws<ArgumentException>(() => new WrittenImageDataset(images, ImageWriters.Parse("tiff"), null, 0, "x",
+            writerWeights: ImageWriters.ParseWriterWeights("bmp-project=2")));
+        Assert.Contains("is a format", Assert.Throws<CodecException>(() => ImageWriters.ParseWriterWeights("bmp=2")).Message);
+        foreach (var bad in new[] { "bmp-project", "bmp-project=0", "bmp-project=NaN", "gif-writer=2", "bmp-stb=1,BMP-STB=2", "" })
+            Assert.Throws<CodecException>(() => ImageWriters.ParseWriterWeights(bad));
+        var spec = new RunSpec { Data = RunSpec.FashionMnistName, Writers = "tiff,png", WriterWeights = "bmp-project=2" };
+        Assert.Contains("not in the pool", Assert.Throws<ByteFormerException>(() => spec.Validate()).Message);
+        Assert.Throws<ByteFormerException>(() => (spec with { Writers = null, Encoding = "tiff" }).Validate());
+        (spec with { WriterWeights = "png-stb=2" }).Validate();
+    }
 }

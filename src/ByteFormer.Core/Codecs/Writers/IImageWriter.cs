@@ -105,4 +105,34 @@ public static class ImageWriters
         if (weights.Count == 0) throw new CodecException($"empty format weight list '{list}'");
         return weights;
     }
+
+    /// <summary>
+    /// Reads writer weights, <c>bmp-project=3</c>: how often each writer is drawn among the writers of its own format,
+    /// relative to them (a writer not named weighs 1). The format's share of the draws stays as
+    /// <see cref="ParseFormatWeights"/> sets it, so a writer can be drawn more often without its format taking more of
+    /// the training files, or fewer without leaving the pool.
+    /// </summary>
+    /// <exception cref="CodecException">An item is not <c>writer=weight</c>, names no writer of <see cref="All"/> (a
+    /// format name included: its weight belongs in the format weights), repeats one, or its weight is not a positive
+    /// finite number.</exception>
+    public static IReadOnlyDictionary<string, double> ParseWriterWeights(string list)
+    {
+        var weights = new Dictionary<string, double>();
+        foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2) throw new CodecException($"writer weight '{item}' is not writer=weight (e.g. bmp-project=3)");
+            var name = parts[0].ToLowerInvariant();
+            if (all.All(w => w.Name != name))
+                throw new CodecException(ImageEncoding.TryParse(name, out var encoding) && !encoding.IsRawPixels
+                    ? $"writer weight '{item}': '{parts[0]}' is a format, not a writer (a format's weight goes in the format weights)"
+                    : $"writer weight '{item}': '{parts[0]}' is not a writer (known: {string.Join(", ", all.Select(w => w.Name))})");
+            if (!double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight)
+                || !double.IsFinite(weight) || weight <= 0 || weight > 1000)
+                throw new CodecException($"writer weight '{item}': the weight must be a number above 0 and at most 1000");
+            if (!weights.TryAdd(name, weight)) throw new CodecException($"writer weights name '{parts[0]}' twice");
+        }
+        if (weights.Count == 0) throw new CodecException($"empty writer weight list '{list}'");
+        return weights;
+    }
 }
