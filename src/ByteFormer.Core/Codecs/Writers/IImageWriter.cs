@@ -88,23 +88,10 @@ public static class ImageWriters
     /// </summary>
     /// <exception cref="CodecException">An item is not <c>format=weight</c>, names no image format, repeats one, or its
     /// weight is not a positive finite number.</exception>
-    public static IReadOnlyDictionary<ImageFormat, double> ParseFormatWeights(string list)
-    {
-        var weights = new Dictionary<ImageFormat, double>();
-        foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2) throw new CodecException($"format weight '{item}' is not format=weight (e.g. jpeg=3)");
-            if (!ImageEncoding.TryParse(parts[0].ToLowerInvariant(), out var encoding) || encoding.IsRawPixels)
-                throw new CodecException($"format weight '{item}': '{parts[0]}' is not an image format (tiff, png, png-stored, jpeg, bmp, webp)");
-            if (!double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight)
-                || !double.IsFinite(weight) || weight <= 0 || weight > 1000)
-                throw new CodecException($"format weight '{item}': the weight must be a number above 0 and at most 1000");
-            if (!weights.TryAdd(encoding.Format, weight)) throw new CodecException($"format weights name '{parts[0]}' twice");
-        }
-        if (weights.Count == 0) throw new CodecException($"empty format weight list '{list}'");
-        return weights;
-    }
+    public static IReadOnlyDictionary<ImageFormat, double> ParseFormatWeights(string list) =>
+        ParseWeights(list, "format", "jpeg=3", (item, name) =>
+            ImageEncoding.TryParse(name.ToLowerInvariant(), out var encoding) && !encoding.IsRawPixels ? encoding.Format
+                : throw new CodecException($"format weight '{item}': '{name}' is not an image format (tiff, png, png-stored, jpeg, bmp, webp)"));
 
     /// <summary>
     /// Reads writer weights, <c>bmp-project=3</c>: how often each writer is drawn among the writers of its own format,
@@ -115,24 +102,30 @@ public static class ImageWriters
     /// <exception cref="CodecException">An item is not <c>writer=weight</c>, names no writer of <see cref="All"/> (a
     /// format name included: its weight belongs in the format weights), repeats one, or its weight is not a positive
     /// finite number.</exception>
-    public static IReadOnlyDictionary<string, double> ParseWriterWeights(string list)
+    public static IReadOnlyDictionary<string, double> ParseWriterWeights(string list) =>
+        ParseWeights(list, "writer", "bmp-project=3", (item, name) =>
+            all.FirstOrDefault(w => w.Name == name.ToLowerInvariant()) is { } writer ? writer.Name
+                : throw new CodecException(ImageEncoding.TryParse(name.ToLowerInvariant(), out var encoding) && !encoding.IsRawPixels
+                    ? $"writer weight '{item}': '{name}' is a format, not a writer (a format's weight goes in the format weights)"
+                    : $"writer weight '{item}': '{name}' is not a writer (known: {string.Join(", ", all.Select(w => w.Name))})"));
+
+    /// <summary>Reads <c>key=weight,…</c>: each key through <paramref name="keyOf"/> (which throws for an unknown
+    /// name), each weight a number above 0 and at most 1000, no key twice, at least one item.</summary>
+    private static Dictionary<TKey, double> ParseWeights<TKey>(string list, string kind, string example, Func<string, string, TKey> keyOf)
+        where TKey : notnull
     {
-        var weights = new Dictionary<string, double>();
+        var weights = new Dictionary<TKey, double>();
         foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = item.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2) throw new CodecException($"writer weight '{item}' is not writer=weight (e.g. bmp-project=3)");
-            var name = parts[0].ToLowerInvariant();
-            if (all.All(w => w.Name != name))
-                throw new CodecException(ImageEncoding.TryParse(name, out var encoding) && !encoding.IsRawPixels
-                    ? $"writer weight '{item}': '{parts[0]}' is a format, not a writer (a format's weight goes in the format weights)"
-                    : $"writer weight '{item}': '{parts[0]}' is not a writer (known: {string.Join(", ", all.Select(w => w.Name))})");
+            if (parts.Length != 2) throw new CodecException($"{kind} weight '{item}' is not {kind}=weight (e.g. {example})");
+            var key = keyOf(item, parts[0]);
             if (!double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight)
                 || !double.IsFinite(weight) || weight <= 0 || weight > 1000)
-                throw new CodecException($"writer weight '{item}': the weight must be a number above 0 and at most 1000");
-            if (!weights.TryAdd(name, weight)) throw new CodecException($"writer weights name '{parts[0]}' twice");
+                throw new CodecException($"{kind} weight '{item}': the weight must be a number above 0 and at most 1000");
+            if (!weights.TryAdd(key, weight)) throw new CodecException($"{kind} weights name '{parts[0]}' twice");
         }
-        if (weights.Count == 0) throw new CodecException($"empty writer weight list '{list}'");
+        if (weights.Count == 0) throw new CodecException($"empty {kind} weight list '{list}'");
         return weights;
     }
 }
