@@ -80,16 +80,15 @@ cat "$log"
 right=$(sed -n 's/^\([0-9]*\) of [0-9]* files named for their class are right.*/\1/p' "$log")
 claim=$(sed -n 's/.*It gets \*\*\([0-9]*\) of the [0-9]*\*\* right.*/\1/p' README.md)
 [ -n "$right" ] && [ "$right" = "$claim" ] || fail "the installed tool got ${right:-?} samples right, the README says ${claim:-?}"
+# Every sample labelled, each as the repository's models/fashion-mnist-images.safetensors labels it: the tool ships
+# that model, not another one that happens to score the same.
+labels() { grep -o '"file":"[^"]*","label":"[^"]*"' "$log" | sort; }
 step "byteformer predict default samples/images -r --jsonl" "$tools/byteformer" predict default samples/images -r --jsonl
-[ "$(grep -c '"label"' "$log")" -eq "$(find samples/images -type f | wc -l)" ] || fail "the tool did not classify every sample"
-# The same label for every sample as the repository's models/fashion-mnist-images.safetensors: the tool ships that
-# model, not another one that happens to score the same.
-labels() { grep -o '"file":"[^"]*","label":"[^"]*"' "$1" | sort; }
-labels "$log" >"$work/tool-labels"
-"$tools/byteformer" predict models/fashion-mnist-images.safetensors samples/images -r --jsonl >"$work/repo.jsonl" 2>&1 \
-  || fail "the installed tool could not classify the samples with models/fashion-mnist-images.safetensors"
-labels "$work/repo.jsonl" >"$work/repo-labels"
-[ "$(wc -l <"$work/tool-labels")" -eq "$(find samples/images -type f | wc -l)" ] || fail "the tool's --jsonl lines no longer name a file and a label"
+labels >"$work/tool-labels"
+[ "$(wc -l <"$work/tool-labels")" -eq "$(find samples/images -type f | wc -l)" ] || fail "the tool did not classify every sample"
+step "byteformer predict models/fashion-mnist-images.safetensors samples/images -r --jsonl" \
+  "$tools/byteformer" predict models/fashion-mnist-images.safetensors samples/images -r --jsonl
+labels >"$work/repo-labels"
 cmp -s "$work/tool-labels" "$work/repo-labels" || fail "the installed tool's default model labels the samples otherwise than models/fashion-mnist-images.safetensors"
 echo "package-check: the installed tool classified every sample ($right right, as the README says; each label as the repository's model gives it) with its bundled model"
 
