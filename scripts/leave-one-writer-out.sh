@@ -4,7 +4,9 @@
 # trained on all of them, the row to compare against. A held-out writer's column says what a new program's files cost.
 #   usage: scripts/leave-one-writer-out.sh OUT.tsv RUNS_DIR
 #   FORMATS="tiff bmp" picks formats (default: tiff bmp png-stored); EPOCHS (1), TRAIN_LIMIT (all), N (test images per
-#   cell, 2000), METADATA (bytes of metadata drawn in training, 0) and TRAIN_ARGS (more train options) set the recipe.
+#   cell, 2000), LR (1e-3), METADATA (bytes of metadata drawn in training, 0) and TRAIN_ARGS (more train options) set the recipe;
+#   INIT_FROM=MODEL starts every model of the matrix from that file (its network in place of micro, kernel 32, window
+#   128): a model that never saw the format's writers, so that a short recipe learns a compressed format at all.
 set -euo pipefail
 out=${1:?usage: scripts/leave-one-writer-out.sh OUT.tsv RUNS_DIR}
 runs=${2:?usage: scripts/leave-one-writer-out.sh OUT.tsv RUNS_DIR}
@@ -18,7 +20,9 @@ declare -A pool=(
   [jpeg]="jpeg-skia jpeg-imagesharp jpeg-libjpeg jpeg-stb"
   [webp]="webp-skia webp-imagesharp")
 # The bundled image model's network and recipe (micro, kernel 32, window 128), shorter.
-train=(--kernel 32 --window 128 --length-groups 4 --epochs "${EPOCHS:-1}" --batch-size 128 --lr 1e-3 --warmup-steps 300 --augment light --test-limit 500)
+network=(--kernel 32 --window 128)
+[ -n "${INIT_FROM:-}" ] && network=(--init-from "$INIT_FROM")
+train=("${network[@]}" --length-groups 4 --epochs "${EPOCHS:-1}" --batch-size 128 --lr "${LR:-1e-3}" --warmup-steps 300 --augment light --test-limit 500)
 [ -n "${TRAIN_LIMIT:-}" ] && train+=(--train-limit "$TRAIN_LIMIT")
 [ "${METADATA:-0}" != 0 ] && train+=(--metadata-bytes "$METADATA")
 # shellcheck disable=SC2206
