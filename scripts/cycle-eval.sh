@@ -10,6 +10,7 @@
 #   usage: scripts/cycle-eval.sh MODEL OUT_DIR FOREIGN_DIR PROBE_DIR
 # FOREIGN_DIR is made by scripts/foreign-writers.sh; PROBE_DIR holds sorted/ and identity/ made from its netpbm-bmp
 # by scripts/bmp-palette-probe.py (both are made here when missing). Takes about 21 minutes on 2 cores.
+# A table already in OUT_DIR is kept, so a run cut short goes on where it stopped (delete a table to measure it again).
 set -euo pipefail
 model=${1:?usage: scripts/cycle-eval.sh MODEL OUT_DIR FOREIGN_DIR PROBE_DIR}
 out=${2:?usage: scripts/cycle-eval.sh MODEL OUT_DIR FOREIGN_DIR PROBE_DIR}
@@ -25,23 +26,27 @@ for mode in sorted identity; do
 done
 top1() { "$BYTEFORMER" eval "$model" "$@" --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'; }
 # Each table is written beside its final name and moved there whole: a killed run leaves no half-written table.
+have() { [ -s "$1" ] && echo "cycle-eval: keeping $1"; }
 curve() { # curve OUT.tsv N FORMATS KS
+  have "$1" && return
   local tmp; tmp=$(mktemp)
   printf 'format\tmetadata_bytes\tfiles\ttop1\n' > "$tmp"
   for f in $3; do for k in $4; do
     printf '%s\t%s\t%s\t%s\n' "$f" "$k" "$2" "$(top1 fashion-mnist --writers "$f" --metadata-bytes "$k" --limit "$2")" >> "$tmp"
   done; done
-  mv "$tmp" "$1"
+  chmod 644 "$tmp"; mv "$tmp" "$1"
 }
-"$BYTEFORMER" predict "$model" "$here/../samples/images" -r > "$out/samples.txt.tmp" && mv "$out/samples.txt.tmp" "$out/samples.txt"
+have "$out/samples.txt" || { "$BYTEFORMER" predict "$model" "$here/../samples/images" -r > "$out/samples.txt.tmp" && mv "$out/samples.txt.tmp" "$out/samples.txt"; }
 tail -1 "$out/samples.txt"
-"$here/format-accuracy.sh" "$model" "$out/formats.tsv"
+have "$out/formats.tsv" || "$here/format-accuracy.sh" "$model" "$out/formats.tsv"
+have "$out/palette.tsv" || {
 tmp=$(mktemp)
 printf 'model\tfiles\tas_written\tsorted\tidentity\n' > "$tmp"
 printf '%s\t1000\t%s\t%s\t%s\n' "$(basename "$model")" "$(top1 "$foreign/netpbm-bmp")" "$(top1 "$probe/sorted")" "$(top1 "$probe/identity")" >> "$tmp"
-mv "$tmp" "$out/palette.tsv"
+chmod 644 "$tmp"; mv "$tmp" "$out/palette.tsv"
+}
 cat "$out/palette.tsv"
-"$here/layout-robustness.sh" "$model" "$out/layout.tsv" 500 "$foreign"
+have "$out/layout.tsv" || "$here/layout-robustness.sh" "$model" "$out/layout.tsv" 500 "$foreign"
 curve "$out/offset.tsv" 10000 "tiff bmp png-stored png jpeg webp" "0 8 64 256 1024"
 curve "$out/phase.tsv" 3000 jpeg "$(seq -s ' ' 0 4 64)"
 echo "cycle-eval: wrote $(ls "$out" | tr '\n' ' ')under $out"

@@ -14,5 +14,5 @@ tmp=$(mktemp)
 printf 'kind\tformat\tfiles\ttop1\n' > "$tmp"
 for f in tiff bmp png-stored png jpeg webp; do printf 'writers\t%s\t%s\n' "$f" "$(row --writers "$f")" >> "$tmp"; done
 for e in tiff bmp png-stored png jpeg75 webp75; do printf 'encoding\t%s\t%s\n' "$e" "$(row --encoding "$e")" >> "$tmp"; done
-mv "$tmp" "$out"
+chmod 644 "$tmp"; mv "$tmp" "$out"
 column -t -s $'\t' "$out"

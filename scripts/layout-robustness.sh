@@ -35,5 +35,5 @@ if [ -n "$foreign" ]; then
     printf 'foreign\t%s\t0\t%s\t%s\n' "$name" "$(find "$d" -type f | wc -l)" "$(top1 "$d")" >> "$tmp"
   done
 fi
-mv "$tmp" "$out"
+chmod 644 "$tmp"; mv "$tmp" "$out"
 column -t -s $'\t' "$out"
