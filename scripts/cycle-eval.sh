@@ -25,11 +25,11 @@ for mode in sorted identity; do
   [ -d "$probe/$mode" ] || "$here/bmp-palette-probe.py" "$foreign/netpbm-bmp" "$probe/$mode" "$mode"
 done
 top1() { "$BYTEFORMER" eval "$model" "$@" --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'; }
-# Each table is written beside its final name and moved there whole: a killed run leaves no half-written table.
+# Each table is written beside its final name (same folder, so the rename is atomic) and moved there whole: a killed run leaves no half-written table.
 have() { [ -s "$1" ] && echo "cycle-eval: keeping $1"; }
 curve() { # curve OUT.tsv N FORMATS KS
   have "$1" && return
-  local tmp; tmp=$(mktemp)
+  local tmp; tmp=$(mktemp "$1.XXXXXX.tmp")
   printf 'format\tmetadata_bytes\tfiles\ttop1\n' > "$tmp"
   for f in $3; do for k in $4; do
     printf '%s\t%s\t%s\t%s\n' "$f" "$k" "$2" "$(top1 fashion-mnist --writers "$f" --metadata-bytes "$k" --limit "$2")" >> "$tmp"
@@ -40,7 +40,7 @@ have "$out/samples.txt" || { "$BYTEFORMER" predict "$model" "$here/../samples/im
 tail -1 "$out/samples.txt"
 have "$out/formats.tsv" || "$here/format-accuracy.sh" "$model" "$out/formats.tsv"
 have "$out/palette.tsv" || {
-tmp=$(mktemp)
+tmp=$(mktemp "$out/palette.tsv.XXXXXX.tmp")
 printf 'model\tfiles\tas_written\tsorted\tidentity\n' > "$tmp"
 printf '%s\t1000\t%s\t%s\t%s\n' "$(basename "$model")" "$(top1 "$foreign/netpbm-bmp")" "$(top1 "$probe/sorted")" "$(top1 "$probe/identity")" >> "$tmp"
 chmod 644 "$tmp"; mv "$tmp" "$out/palette.tsv"

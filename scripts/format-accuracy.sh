@@ -10,7 +10,7 @@ limit=()
 [ -n "${3:-}" ] && limit=(--limit "$3")
 bf=${BYTEFORMER:-$(dirname "$0")/../src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer}
 row() { "$bf" eval "$model" fashion-mnist "$@" "${limit[@]}" --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print("%d\t%.4f" % (j["samples"], j["top1"]))'; }
-tmp=$(mktemp)
+tmp=$(mktemp "$out.XXXXXX.tmp")
 printf 'kind\tformat\tfiles\ttop1\n' > "$tmp"
 for f in tiff bmp png-stored png jpeg webp; do printf 'writers\t%s\t%s\n' "$f" "$(row --writers "$f")" >> "$tmp"; done
 for e in tiff bmp png-stored png jpeg75 webp75; do printf 'encoding\t%s\t%s\n' "$e" "$(row --encoding "$e")" >> "$tmp"; done

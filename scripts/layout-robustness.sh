@@ -12,7 +12,7 @@ n=${3:-1000}
 foreign=${4:-}
 bf=${BYTEFORMER:-$(dirname "$0")/../src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer}
 top1() { "$bf" eval "$model" "$@" --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'; }
-tmp=$(mktemp)
+tmp=$(mktemp "$out.XXXXXX.tmp")
 printf 'kind\tname\tmetadata_bytes\tfiles\ttop1\n' > "$tmp"
 writers=(tiff-project tiff-imagesharp tiff-libtiff png-project png-skia png-imagesharp png-stb png-stored-project png-stored-skia
   png-stored-imagesharp jpeg-skia jpeg-imagesharp jpeg-libjpeg jpeg-stb bmp-project bmp-imagesharp bmp-stb webp-skia webp-imagesharp)
