@@ -25,28 +25,29 @@ for mode in sorted identity; do
   [ -d "$probe/$mode" ] || "$here/bmp-palette-probe.py" "$foreign/netpbm-bmp" "$probe/$mode" "$mode"
 done
 top1() { "$BYTEFORMER" eval "$model" "$@" --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["top1"])'; }
-# Each table is written beside its final name (same folder, so the rename is atomic) and moved there whole: a killed run leaves no half-written table.
-have() { [ -s "$1" ] && echo "cycle-eval: keeping $1"; }
-curve() { # curve OUT.tsv N FORMATS KS
-  have "$1" && return
-  local tmp; tmp=$(mktemp "$1.XXXXXX.tmp")
-  printf 'format\tmetadata_bytes\tfiles\ttop1\n' > "$tmp"
-  for f in $3; do for k in $4; do
-    printf '%s\t%s\t%s\t%s\n' "$f" "$k" "$2" "$(top1 fashion-mnist --writers "$f" --metadata-bytes "$k" --limit "$2")" >> "$tmp"
+# Each table is written beside its final name (same folder, so the rename is atomic) and moved there whole: a killed
+# run leaves no half-written table, and a table already there is kept.
+publish() { # publish TABLE COMMAND...: COMMAND's output becomes TABLE
+  local table=$1 tmp; shift
+  [ -s "$table" ] && { echo "cycle-eval: keeping $table"; return; }
+  tmp=$(mktemp "$table.XXXXXX.tmp"); "$@" > "$tmp"; chmod 644 "$tmp"; mv "$tmp" "$table"
+}
+curve() { # curve N FORMATS KS
+  printf 'format\tmetadata_bytes\tfiles\ttop1\n'
+  for f in $2; do for k in $3; do
+    printf '%s\t%s\t%s\t%s\n' "$f" "$k" "$1" "$(top1 fashion-mnist --writers "$f" --metadata-bytes "$k" --limit "$1")"
   done; done
-  chmod 644 "$tmp"; mv "$tmp" "$1"
 }
-have "$out/samples.txt" || { "$BYTEFORMER" predict "$model" "$here/../samples/images" -r > "$out/samples.txt.tmp" && mv "$out/samples.txt.tmp" "$out/samples.txt"; }
+palette() {
+  printf 'model\tfiles\tas_written\tsorted\tidentity\n'
+  printf '%s\t1000\t%s\t%s\t%s\n' "$(basename "$model")" "$(top1 "$foreign/netpbm-bmp")" "$(top1 "$probe/sorted")" "$(top1 "$probe/identity")"
+}
+publish "$out/samples.txt" "$BYTEFORMER" predict "$model" "$here/../samples/images" -r
 tail -1 "$out/samples.txt"
-have "$out/formats.tsv" || "$here/format-accuracy.sh" "$model" "$out/formats.tsv"
-have "$out/palette.tsv" || {
-tmp=$(mktemp "$out/palette.tsv.XXXXXX.tmp")
-printf 'model\tfiles\tas_written\tsorted\tidentity\n' > "$tmp"
-printf '%s\t1000\t%s\t%s\t%s\n' "$(basename "$model")" "$(top1 "$foreign/netpbm-bmp")" "$(top1 "$probe/sorted")" "$(top1 "$probe/identity")" >> "$tmp"
-chmod 644 "$tmp"; mv "$tmp" "$out/palette.tsv"
-}
+[ -s "$out/formats.tsv" ] && echo "cycle-eval: keeping $out/formats.tsv" || "$here/format-accuracy.sh" "$model" "$out/formats.tsv"
+publish "$out/palette.tsv" palette
 cat "$out/palette.tsv"
-have "$out/layout.tsv" || "$here/layout-robustness.sh" "$model" "$out/layout.tsv" 500 "$foreign"
-curve "$out/offset.tsv" 10000 "tiff bmp png-stored png jpeg webp" "0 8 64 256 1024"
-curve "$out/phase.tsv" 3000 jpeg "$(seq -s ' ' 0 4 64)"
+[ -s "$out/layout.tsv" ] && echo "cycle-eval: keeping $out/layout.tsv" || "$here/layout-robustness.sh" "$model" "$out/layout.tsv" 500 "$foreign"
+publish "$out/offset.tsv" curve 10000 "tiff bmp png-stored png jpeg webp" "0 8 64 256 1024"
+publish "$out/phase.tsv" curve 3000 jpeg "$(seq -s ' ' 0 4 64)"
 echo "cycle-eval: wrote $(ls "$out" | tr '\n' ' ')under $out"
