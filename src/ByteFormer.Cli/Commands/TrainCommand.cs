@@ -65,13 +65,14 @@ internal static class TrainCommand
         var formatWeights = new Option<string?>("--format-weights") { Description = "With --writers: draw some formats more often in training, e.g. jpeg=3,png=2 (a format not named weighs 1; test files stay uniform; default: uniform)" };
         var writerWeights = new Option<string?>("--writer-weights") { Description = "With --writers: draw some writers more often among their format's writers, e.g. bmp-project=3 (a writer not named weighs 1; each format's share unchanged; test files stay uniform; default: uniform)" };
         var mpiTimeout = new Option<double>("--mpi-timeout") { Description = "Under mpirun: seconds any rank waits for the others in one collective call before it stops the whole job with one line (a rank died or hangs; default: 120)", DefaultValueFactory = _ => MpiCommunicator.DefaultTimeout.TotalSeconds };
+        var deepen = new Option<bool>("--deepen") { Description = "With --init-from: grow the file's network to twice its depth, each block followed by a copy of itself whose output projections start at zero, so training starts from the file's exact function with more capacity (default: the file's depth)" };
         var shuffleBytes = new Option<string?>("--shuffle-bytes") { Description = "Reorder bytes: reverse, random, cyclic-half, stride:S or window:W (default: none)" };
         var command = new Command("train", "Train a ByteFormer on file bytes")
         {
             data, encoding, task, source, trainLimit, testLimit, noAugment, augment, preset, architecture, patch, kernel, window, maxTokens, positions, epochs, batch, accum,
             lr, warmup, wd, smoothing, emaMomentum, seed, runDir, resume, checkpointEvery, output, threads,
             permutation, noise, keepFraction, shuffleBytes, timeBudget, speed, writers, metadataBytes, formatWeights, writerWeights, lengthGroups,
-            validation, initFrom, device, force, mpiTimeout,
+            validation, initFrom, deepen, device, force, mpiTimeout,
         };
         command.SetAction(parse => DistributedCli.Guard(io, parse.GetValue(mpiTimeout), sync =>
         {
@@ -127,7 +128,9 @@ internal static class TrainCommand
                 parse.GetValue(patch))
             {
                 InitFrom = parse.GetValue(initFrom),
+                Deepen = parse.GetValue(deepen),
             };
+            if (choice.Deepen && choice.InitFrom is null) throw new ByteFormerException("--deepen grows a trained network: give the model file to start from with --init-from");
             if (choice.InitFrom is not null)
             {
                 // The model file decides the network: a size option beside it would be silently ignored. Positions may

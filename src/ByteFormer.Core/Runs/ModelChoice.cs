@@ -15,6 +15,10 @@ public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFor
     /// preset and overrides, except <see cref="ConfigOverrides.Positions"/> when set; null for random weights.</summary>
     public string? InitFrom { get; init; }
 
+    /// <summary>With <see cref="InitFrom"/>: grow the file's byte model to twice its depth before training
+    /// (<see cref="DepthGrowth"/>; the network starts as the file's function).</summary>
+    public bool Deepen { get; init; }
+
     /// <summary>A choice that fine-tunes the model file at <paramref name="path"/>.</summary>
     public static ModelChoice FromModelFile(string path) => new() { InitFrom = path };
 
@@ -26,7 +30,8 @@ public sealed record ModelChoice(string Architecture = ModelArchitecture.ByteFor
     /// pixel ViT asked to read anything but raw pixels.</exception>
     public (Func<IReadOnlyList<string>, ByteClassifier> Build, long ByteBudget) Resolve(RunSpec spec)
     {
-        if (InitFrom is not null) return FineTuning.Builder(InitFrom, spec, Overrides?.Positions);
+        if (InitFrom is not null) return FineTuning.Builder(InitFrom, spec, Overrides?.Positions, Deepen);
+        if (Deepen) throw new ByteFormerException("deepening grows a trained network: give the model file to start from (--init-from)");
         var config = (Overrides ?? ConfigOverrides.None).ApplyTo(Preset);
         switch (Architecture)
         {

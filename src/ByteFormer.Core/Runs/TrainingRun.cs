@@ -230,7 +230,8 @@ public sealed class TrainingRun
         if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
         if (initFrom is not null)
             metadata[ModelMetadata.InitFrom] = File.Exists(initFrom)
-                ? FineTuning.Describe(initFrom, Data.Train.ClassNames, (trainer.RawModel as ByteFormerModel)?.Config.Positions)
+                ? FineTuning.Describe(initFrom, Data.Train.ClassNames, (trainer.RawModel as ByteFormerModel)?.Config.Positions,
+                    (trainer.RawModel as ByteFormerModel)?.Config.NTransformerLayers)
                 : Path.GetFileName(initFrom);
         var (final, useEma, why) = ChooseWeights(trainer);
         observer.OnMessage(why);

@@ -110,6 +110,28 @@ public class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void Train_deepen_grows_the_file_records_it_and_is_refused_without_a_file()
+    {
+        using var dir = new TempDir();
+        WriteFolder(dir.File("clothes"), trainPerClass: 8, testPerClass: 4);
+        var r = CliRunner.Run("train", "--data", dir.File("clothes"), "--epochs", "1", "--batch-size", "8", "--augment", "none",
+            "--init-from", Bundled, "--deepen", "--run-dir", dir.File("run"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var model = ModelFile.Load(dir.File("run/model.safetensors"));
+        // 2,764,938 parameters and six more blocks of 198,272 (LayerNorms, qkv, out, fc1, fc2); a 3-class head.
+        Assert.Equal(2_764_938 + 6 * 198_272 - 7 * 129, model.Model.parameters().Sum(p => p.numel()));
+        Assert.Equal(12, ((ByteFormerModel)model.Model).Config.NTransformerLayers);
+        Assert.Contains("deepened from 6 to 12 blocks", model.Metadata[ModelMetadata.InitFrom]);
+        var info = CliRunner.Run("info", dir.File("run/model.safetensors"));
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("deepened from 6 to 12", info.Out);
+
+        var alone = CliRunner.Run("train", "--data", dir.File("clothes"), "--deepen", "--run-dir", dir.File("run2"));
+        CliRunner.AssertCleanFailure(alone, "--init-from");
+        Assert.False(Directory.Exists(dir.File("run2")));
+    }
+
+    [Fact]
     public void The_head_is_kept_for_the_same_classes_in_any_order()
     {
         Assert.Equal(new long[] { 2, 0, 1 }, FineTuning.HeadRows(["a", "b", "c"], ["c", "a", "b"])!);
