@@ -129,6 +129,10 @@ public class FineTuningTests(Xunit.Abstractions.ITestOutputHelper output)
         var alone = CliRunner.Run("train", "--data", dir.File("clothes"), "--deepen", "--run-dir", dir.File("run2"));
         CliRunner.AssertCleanFailure(alone, "--init-from");
         Assert.False(Directory.Exists(dir.File("run2")));
+        var vit = CliRunner.Run("train", "--data", dir.File("clothes"), "--init-from", Repo.File("models/fashion-mnist-pixel-vit.safetensors"),
+            "--deepen", "--run-dir", dir.File("run3"));
+        CliRunner.AssertCleanFailure(vit, "cannot be deepened");
+        Assert.False(Directory.Exists(dir.File("run3")));
     }
 
     [Fact]
