@@ -229,10 +229,12 @@ public sealed class TrainingRun
         if (Data.Writers is { } writers) metadata[ModelMetadata.Writers] = string.Join(',', writers);
         if (Data.ImageSize is var (width, height)) metadata[ModelMetadata.ImageSize] = $"{width}x{height}";
         if (initFrom is not null)
+        {
+            var trained = (trainer.RawModel as ByteFormerModel)?.Config;
             metadata[ModelMetadata.InitFrom] = File.Exists(initFrom)
-                ? FineTuning.Describe(initFrom, Data.Train.ClassNames, (trainer.RawModel as ByteFormerModel)?.Config.Positions,
-                    (trainer.RawModel as ByteFormerModel)?.Config.NTransformerLayers)
+                ? FineTuning.Describe(initFrom, Data.Train.ClassNames, trained?.Positions, trained?.NTransformerLayers)
                 : Path.GetFileName(initFrom);
+        }
         var (final, useEma, why) = ChooseWeights(trainer);
         observer.OnMessage(why);
         metadata[ModelMetadata.Weights] = useEma ? "ema" : "raw";
