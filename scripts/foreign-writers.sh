@@ -10,11 +10,12 @@ out=${1:?usage: scripts/foreign-writers.sh OUT [N]}
 n=${2:-1000}
 bf=${BYTEFORMER:-$(dirname "$0")/../src/ByteFormer.Cli/bin/Release/net10.0/linux-x64/byteformer}
 [ -e "$out" ] && { echo "foreign-writers: $out already exists" >&2; exit 1; }
-# The loop below runs inside a temporary folder, so a relative OUT is made absolute here (it was written there and lost).
-mkdir -p "$out" && out=$(cd "$out" && pwd)
 for t in convert pnmtotiff pnmtopng ppmtobmp cjpeg cwebp rawtopgm; do
   command -v "$t" >/dev/null || { echo "foreign-writers: $t is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 done
+# The loop below runs inside a temporary folder, so a relative OUT is made absolute (it was written there and lost);
+# made only once the tools are known to be there, since an empty OUT would block the next run.
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
 "$bf" data fashion-mnist --encoding fhwc --out "$raw/fm" --limit "$n" >/dev/null 2>&1
